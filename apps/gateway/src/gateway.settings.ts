@@ -1,0 +1,20 @@
+import { IsInt, Max, Min } from 'class-validator';
+import { DatabaseServiceSettings } from '@halm/platform';
+
+export class GatewaySettings extends DatabaseServiceSettings {
+  @IsInt({ message: 'must be a whole number of milliseconds between 10 and 60000' })
+  @Min(10, { message: 'must be a whole number of milliseconds between 10 and 60000' })
+  @Max(60_000, { message: 'must be a whole number of milliseconds between 10 and 60000' })
+  EVALUATE_TIMEOUT_MS = 2_000;
+
+  @IsInt({ message: 'must be a whole number of milliseconds between 10 and 60000' })
+  @Min(10, { message: 'must be a whole number of milliseconds between 10 and 60000' })
+  @Max(60_000, { message: 'must be a whole number of milliseconds between 10 and 60000' })
+  APPEND_TIMEOUT_MS = 5_000;
+
+  /** How long a verified API key is trusted before it is looked up again (revocation latency). */
+  @IsInt({ message: 'must be a whole number of milliseconds between 0 and 300000' })
+  @Min(0, { message: 'must be a whole number of milliseconds between 0 and 300000' })
+  @Max(300_000, { message: 'must be a whole number of milliseconds between 0 and 300000' })
+  API_KEY_CACHE_MS = 5_000;
+}

@@ -1,0 +1,8 @@
+import { Module } from '@nestjs/common';
+import { NatsModule } from '@halm/messaging';
+import { PersistenceModule } from '@halm/persistence';
+
+@Module({
+  imports: [NatsModule.forRoot('integrity-monitor'), PersistenceModule.forRoot()],
+})
+export class IntegrityMonitorModule {}

@@ -1,0 +1,54 @@
+import { Type } from 'class-transformer';
+import {
+  IsDefined,
+  IsIn,
+  IsNumber,
+  IsObject,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { ACTION_TYPES, type ActionType } from './action-types';
+
+export class AuthorizeContextDto {
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'confidenceScore must be a number between 0 and 1' })
+  @Min(0, { message: 'confidenceScore must be a number between 0 and 1' })
+  @Max(1, { message: 'confidenceScore must be a number between 0 and 1' })
+  confidenceScore?: number;
+
+  @IsOptional()
+  @MaxLength(256)
+  @IsString()
+  sessionId?: string;
+
+  @IsOptional()
+  @MaxLength(256)
+  @IsString()
+  agentId?: string;
+}
+
+/** The request body of `POST /api/kernel/authorize`. */
+export class AuthorizeRequestDto {
+  @IsDefined({ message: 'type is required' })
+  @IsIn(ACTION_TYPES, { message: `type must be one of: ${ACTION_TYPES.join(', ')}` })
+  type!: ActionType;
+
+  @IsDefined({ message: 'payload is required' })
+  @IsObject({ message: 'payload must be a JSON object' })
+  payload!: Record<string, unknown>;
+
+  @IsOptional()
+  @MaxLength(4096)
+  @IsString()
+  justification?: string;
+
+  @IsOptional()
+  @IsObject({ message: 'context must be a JSON object' })
+  @ValidateNested()
+  @Type(() => AuthorizeContextDto)
+  context?: AuthorizeContextDto;
+}

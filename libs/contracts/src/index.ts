@@ -1,0 +1,6 @@
+export * from './action-types';
+export * from './authorize-request.dto';
+export * from './decision';
+export * from './ledger-event';
+export * from './messages';
+export * from './topology';

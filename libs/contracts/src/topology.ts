@@ -1,0 +1,36 @@
+/**
+ * Every NATS name Halm uses, derived from one namespace. Production runs with the empty
+ * namespace (stream `LEDGER`, subjects `ledger.evt.<tenantId>`); each test run picks its own
+ * namespace so that runs never share a stream or a subject.
+ */
+export interface Topology {
+  readonly namespace: string;
+  readonly ledgerStream: string;
+  readonly ledgerSubjects: string;
+  ledgerSubject(tenantId: string): string;
+  readonly evaluateSubject: string;
+  readonly appendSubject: string;
+  readonly queueGroup: (service: string) => string;
+}
+
+const NAMESPACE_PATTERN = /^[a-z0-9-]{0,32}$/;
+
+export const isValidNamespace = (namespace: string): boolean => NAMESPACE_PATTERN.test(namespace);
+
+export const topology = (namespace = ''): Topology => {
+  if (!isValidNamespace(namespace)) throw new Error(`invalid namespace '${namespace}'`);
+  const prefix = namespace ? `${namespace}.` : '';
+  const suffix = namespace ? `_${namespace.toUpperCase().replace(/-/g, '_')}` : '';
+  return {
+    namespace,
+    ledgerStream: `LEDGER${suffix}`,
+    ledgerSubjects: `${prefix}ledger.evt.>`,
+    ledgerSubject: (tenantId) => `${prefix}ledger.evt.${tenantId}`,
+    evaluateSubject: `${prefix}policy.req.evaluate`,
+    appendSubject: `${prefix}ledger.req.append`,
+    queueGroup: (service) => `${prefix}${service}`,
+  };
+};
+
+/** Tenant ids become NATS subject tokens, so they are restricted to a safe alphabet. */
+export const TENANT_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;

@@ -1,0 +1,5 @@
+export * from './ledger-store';
+export * from './nats-headers';
+export * from './nats.module';
+export * from './request-server';
+export * from './rpc';

@@ -1,0 +1,64 @@
+import { type DynamicModule, Global, Inject, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { topology, type Topology } from '@halm/contracts';
+import { HealthRegistry, LOGGER, SETTINGS, type ServiceSettings } from '@halm/platform';
+import type { Logger } from 'pino';
+import { RpcClient } from './rpc';
+
+export const NATS_CONNECTION = Symbol('NATS_CONNECTION');
+export const TOPOLOGY = Symbol('TOPOLOGY');
+
+/** Opens a connection that keeps reconnecting: a NATS restart must not end a service. */
+export const connectNats = (url: string, name: string): Promise<NatsConnection> =>
+  connect({ servers: url.split(','), name, maxReconnectAttempts: -1, reconnectTimeWait: 250, timeout: 5_000 });
+
+/** The service's one NATS connection, its topology and a request client, for every module. */
+@Global()
+@Module({})
+export class NatsModule implements OnModuleInit, OnApplicationShutdown {
+  constructor(
+    @Inject(NATS_CONNECTION) private readonly connection: NatsConnection,
+    private readonly health: HealthRegistry,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  static forRoot(service: string): DynamicModule {
+    return {
+      module: NatsModule,
+      providers: [
+        {
+          provide: NATS_CONNECTION,
+          inject: [SETTINGS],
+          useFactory: (settings: ServiceSettings) => connectNats(settings.NATS_URL, service),
+        },
+        { provide: TOPOLOGY, inject: [SETTINGS], useFactory: (settings: ServiceSettings): Topology => topology(settings.HALM_NAMESPACE) },
+        { provide: RpcClient, inject: [NATS_CONNECTION], useFactory: (connection: NatsConnection) => new RpcClient(connection) },
+      ],
+      exports: [NATS_CONNECTION, TOPOLOGY, RpcClient],
+    };
+  }
+
+  onModuleInit(): void {
+    this.health.register('nats', async () => {
+      if (this.connection.isClosed()) throw new Error('connection closed');
+      await this.connection.flush();
+    });
+    this.health.register('jetstream', async () => {
+      const manager = await jetstreamManager(this.connection, { timeout: 1_500 });
+      await manager.getAccountInfo();
+    });
+    void (async () => {
+      for await (const status of this.connection.status()) {
+        if (status.type === 'disconnect' || status.type === 'reconnect' || status.type === 'error') {
+          this.logger.warn({ nats: status.type }, `NATS ${status.type}`);
+        }
+      }
+    })();
+  }
+
+  /** Drain last: by now the HTTP server and the request transport have finished their work. */
+  async onApplicationShutdown(): Promise<void> {
+    if (!this.connection.isClosed()) await this.connection.drain();
+  }
+}

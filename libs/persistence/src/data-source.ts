@@ -1,0 +1,32 @@
+import 'reflect-metadata';
+import { DataSource } from 'typeorm';
+import { ApiKeyEntity } from './entities/api-key.entity';
+import { TenantEntity } from './entities/tenant.entity';
+import { TenantsAndApiKeys1763700000000 } from './migrations/1763700000000-tenants-and-api-keys';
+
+export const ENTITIES = [TenantEntity, ApiKeyEntity];
+export const MIGRATIONS = [TenantsAndApiKeys1763700000000];
+
+/** A data source over Halm's tables. The schema changes only through migrations, never `synchronize`. */
+export const createDataSource = (url: string, poolSize = 10): DataSource =>
+  new DataSource({
+    type: 'postgres',
+    url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'halm_migrations',
+    synchronize: false,
+    logging: false,
+    extra: { max: poolSize, connectionTimeoutMillis: 5_000 },
+  });
+
+/** Applies every pending migration, under PostgreSQL's migration lock so concurrent runs are safe. */
+export const migrate = async (url: string): Promise<string[]> => {
+  const dataSource = await createDataSource(url, 2).initialize();
+  try {
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    return applied.map((migration) => migration.name);
+  } finally {
+    await dataSource.destroy();
+  }
+};

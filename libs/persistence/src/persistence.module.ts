@@ -1,0 +1,40 @@
+import { type DynamicModule, Global, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { HealthRegistry, SETTINGS, type DatabaseServiceSettings } from '@halm/platform';
+import { TenantDirectory } from './api-keys';
+import { createDataSource } from './data-source';
+
+/** The service's PostgreSQL pool, initialised at start and checked by readiness. */
+@Global()
+@Module({})
+export class PersistenceModule implements OnModuleInit, OnApplicationShutdown {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly health: HealthRegistry,
+  ) {}
+
+  static forRoot(): DynamicModule {
+    return {
+      module: PersistenceModule,
+      providers: [
+        {
+          provide: DataSource,
+          inject: [SETTINGS],
+          useFactory: (settings: DatabaseServiceSettings) => createDataSource(settings.DATABASE_URL).initialize(),
+        },
+        { provide: TenantDirectory, inject: [DataSource], useFactory: (dataSource: DataSource) => new TenantDirectory(dataSource) },
+      ],
+      exports: [DataSource, TenantDirectory],
+    };
+  }
+
+  onModuleInit(): void {
+    this.health.register('postgres', async () => {
+      await this.dataSource.query('select 1');
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+}

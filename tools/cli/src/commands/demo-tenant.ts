@@ -1,0 +1,54 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createDataSource, TenantDirectory } from '@halm/persistence';
+
+export interface DemoTenant {
+  tenantId: string;
+  agentKey: string;
+  adminKey: string;
+}
+
+const parseEnvFile = (file: string): Record<string, string> =>
+  Object.fromEntries(
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .map((line) => /^([A-Z_]+)=(.*)$/.exec(line.trim()))
+      .filter((match): match is RegExpExecArray => match !== null)
+      .map((match) => [match[1]!, match[2]!]),
+  );
+
+/** Reuses the demo tenant of an earlier run when its keys still work; otherwise creates one. */
+export const ensureDemoTenant = async (databaseUrl: string, envFile: string): Promise<{ tenant: DemoTenant; created: boolean }> => {
+  const dataSource = await createDataSource(databaseUrl, 2).initialize();
+  try {
+    const directory = new TenantDirectory(dataSource);
+    if (existsSync(envFile)) {
+      const previous = parseEnvFile(envFile);
+      const agent = previous['HALM_API_KEY'] ? await directory.authenticate(previous['HALM_API_KEY']) : null;
+      const admin = previous['HALM_ADMIN_KEY'] ? await directory.authenticate(previous['HALM_ADMIN_KEY']) : null;
+      if (agent && admin && agent.tenantId === admin.tenantId) {
+        return { tenant: { tenantId: agent.tenantId, agentKey: previous['HALM_API_KEY']!, adminKey: previous['HALM_ADMIN_KEY']! }, created: false };
+      }
+    }
+    const tenant = await directory.createTenant('demo');
+    const agent = await directory.issueKey(tenant.id, ['agent'], 'demo agent');
+    const admin = await directory.issueKey(tenant.id, ['admin', 'approver', 'auditor'], 'demo admin');
+    return { tenant: { tenantId: tenant.id, agentKey: agent.secret, adminKey: admin.secret }, created: true };
+  } finally {
+    await dataSource.destroy();
+  }
+};
+
+export const writeDemoEnv = (envFile: string, gatewayUrl: string, tenant: DemoTenant): void => {
+  writeFileSync(
+    envFile,
+    [
+      '# Written by ./halm up: the local demo tenant and its keys.',
+      `HALM_URL=${gatewayUrl}`,
+      `HALM_API_KEY=${tenant.agentKey}`,
+      `HALM_ADMIN_KEY=${tenant.adminKey}`,
+      `HALM_TENANT_ID=${tenant.tenantId}`,
+      '',
+    ].join('\n'),
+    { mode: 0o600 },
+  );
+};

@@ -1,0 +1,25 @@
+import { jetstreamManager } from '@nats-io/jetstream';
+import { topology } from '@halm/contracts';
+import { connectNats, ensureLedgerStream } from '@halm/messaging';
+import { migrate } from '@halm/persistence';
+
+export interface MigrateOptions {
+  natsUrl: string;
+  databaseUrl: string;
+  namespace: string;
+  ledgerReplicas: number;
+}
+
+/** Brings PostgreSQL's schema and the JetStream ledger stream up to date; safe to run again and concurrently. */
+export const runMigrations = async (options: MigrateOptions, log: (line: string) => void): Promise<void> => {
+  const applied = await migrate(options.databaseUrl);
+  log(applied.length > 0 ? `migrations applied: ${applied.join(', ')}` : 'database schema is up to date');
+  const connection = await connectNats(options.natsUrl, 'halm-cli');
+  try {
+    const names = topology(options.namespace);
+    await ensureLedgerStream(await jetstreamManager(connection), names, options.ledgerReplicas);
+    log(`ledger stream ${names.ledgerStream} is ready (subjects ${names.ledgerSubjects}, replicas ${options.ledgerReplicas})`);
+  } finally {
+    await connection.close();
+  }
+};

@@ -1,0 +1,87 @@
+import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { ensureNats, ensurePostgres, type Dependency } from '../infrastructure';
+import { demoEnvFile, logsDir, SERVICES, servicePort, stateDir } from '../paths';
+import { startStack } from '../stack';
+import { ensureDemoTenant, writeDemoEnv } from './demo-tenant';
+import { runMigrations } from './migrate.command';
+
+export interface UpOptions {
+  natsUrl: string;
+  databaseUrl: string;
+  namespace: string;
+  basePort: number;
+}
+
+const portIsFree = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+
+/** `./halm up`: dependencies, migrations, the six services, a demo tenant; runs until Ctrl-C or SIGTERM. */
+export const up = async (options: UpOptions, log: (line: string) => void): Promise<number> => {
+  mkdirSync(stateDir, { recursive: true });
+  for (const service of SERVICES) {
+    const port = servicePort(service, options.basePort);
+    if (!(await portIsFree(port))) {
+      log(`port ${port} (for ${service}) is taken: stop what uses it or set HALM_BASE_PORT`);
+      return 1;
+    }
+  }
+  const dependencies: Dependency[] = [];
+  const stopDependencies = async () => {
+    for (const dependency of dependencies.reverse()) await dependency.stop();
+  };
+  let stack: Awaited<ReturnType<typeof startStack>> | undefined;
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: stopping Halm`);
+    await stack?.stop();
+    await stopDependencies();
+    log('stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  try {
+    const nats = await ensureNats({ url: options.natsUrl, dataDir: stateDir, log });
+    dependencies.push(nats);
+    const postgres = await ensurePostgres({ url: options.databaseUrl, dataDir: stateDir, log });
+    dependencies.push(postgres);
+    log(`NATS ${nats.startedHere ? 'started' : 'found'} at ${nats.url}; PostgreSQL ${postgres.startedHere ? 'started' : 'found'} at ${redact(postgres.url)}`);
+    await runMigrations({ natsUrl: nats.url, databaseUrl: postgres.url, namespace: options.namespace, ledgerReplicas: 1 }, log);
+    log('starting the six services…');
+    stack = await startStack({ natsUrl: nats.url, databaseUrl: postgres.url, namespace: options.namespace, basePort: options.basePort, logsDir });
+    const { tenant, created } = await ensureDemoTenant(postgres.url, demoEnvFile);
+    writeDemoEnv(demoEnvFile, stack.urls.gateway, tenant);
+    for (const service of SERVICES) log(`  ${service.padEnd(20)} ${stack.urls[service]}   (health: /health, metrics: /metrics)`);
+    log('');
+    log(`Halm is up. ${created ? 'Created' : 'Reusing'} demo tenant ${tenant.tenantId}; keys are in .halm/demo.env`);
+    log(`  HALM_URL=${stack.urls.gateway}`);
+    log(`  HALM_API_KEY=${tenant.agentKey}`);
+    log('');
+    log('Try it:');
+    log(`  curl -s ${stack.urls.gateway}/api/kernel/authorize -H "Authorization: Bearer ${tenant.agentKey}" \\`);
+    log(`    -H 'content-type: application/json' -d '{"type":"ledger:write","payload":{"amount":120,"recipient":"acme"},"context":{"confidenceScore":0.92}}'`);
+    log(`Logs: ${join('.halm', 'logs')}/<service>.log. Ctrl-C stops everything.`);
+    for (const [service, child] of stack.processes) {
+      child.once('exit', (code) => {
+        if (!stopping) log(`${service} exited unexpectedly (code ${code}); see .halm/logs/${service}.log`);
+      });
+    }
+    return await new Promise<number>(() => undefined);
+  } catch (error) {
+    log(`halm up failed: ${(error as Error).message}`);
+    await stack?.stop();
+    await stopDependencies();
+    return 1;
+  }
+};
+
+const redact = (url: string): string => url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');

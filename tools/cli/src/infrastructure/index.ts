@@ -1,0 +1,3 @@
+export type { Dependency, EnsureOptions } from './dependency';
+export { ensureNats } from './nats-server';
+export { ensurePostgres } from './postgres';

@@ -1,0 +1,102 @@
+import { isValidNamespace } from '@halm/contracts';
+import { createDataSource, TenantDirectory, API_KEY_ROLES, type ApiKeyRole } from '@halm/persistence';
+import { runMigrations } from './commands/migrate.command';
+import { test, TIERS, type Tier } from './commands/test.command';
+import { up } from './commands/up.command';
+import { DEFAULT_DATABASE_URL, DEFAULT_NATS_URL } from './paths';
+
+const USAGE = `Usage: ./halm <command>
+
+  up                          run Halm: NATS, PostgreSQL, migrations, the six services, a demo tenant
+  test [tier…] [-- jest args] run the test suite (tiers: ${TIERS.join(', ')}; all by default)
+  migrate                     apply database migrations and create the ledger stream
+  tenants create <name>       create a tenant; prints its id
+  keys issue <tenantId> <role[,role…]> [label]
+                              issue an API key (roles: ${API_KEY_ROLES.join(', ')}); prints the secret once
+  keys revoke <tenantId> <keyId>
+
+Environment: NATS_URL (default ${DEFAULT_NATS_URL}), DATABASE_URL (default ${DEFAULT_DATABASE_URL}),
+HALM_NAMESPACE (prefix for streams and subjects, default none), HALM_BASE_PORT (default 3000),
+LEDGER_REPLICAS (ledger stream replicas for migrate, default 1).`;
+
+const log = (line: string) => process.stdout.write(`${line}\n`);
+const fail = (line: string): number => {
+  process.stderr.write(`halm: ${line}\n`);
+  return 2;
+};
+
+const settings = () => {
+  const namespace = process.env['HALM_NAMESPACE'] ?? '';
+  if (!isValidNamespace(namespace)) throw new Error('HALM_NAMESPACE must be at most 32 lower-case letters, digits or dashes');
+  const basePort = Number(process.env['HALM_BASE_PORT'] ?? 3000);
+  if (!Number.isInteger(basePort) || basePort < 1 || basePort > 65_530) throw new Error('HALM_BASE_PORT must be a port number');
+  return {
+    natsUrl: process.env['NATS_URL'] || DEFAULT_NATS_URL,
+    databaseUrl: process.env['DATABASE_URL'] || DEFAULT_DATABASE_URL,
+    namespace,
+    basePort,
+  };
+};
+
+const withDirectory = async <T>(work: (directory: TenantDirectory) => Promise<T>): Promise<T> => {
+  const dataSource = await createDataSource(settings().databaseUrl, 2).initialize();
+  try {
+    return await work(new TenantDirectory(dataSource));
+  } finally {
+    await dataSource.destroy();
+  }
+};
+
+const commands: Record<string, (args: string[]) => Promise<number>> = {
+  up: () => up(settings(), log),
+  test: (args) => {
+    const separator = args.indexOf('--');
+    const tierArgs = separator >= 0 ? args.slice(0, separator) : args;
+    const unknown = tierArgs.filter((tier) => !(TIERS as readonly string[]).includes(tier));
+    if (unknown.length > 0) return Promise.resolve(fail(`unknown test tier ${unknown.join(', ')}; tiers are ${TIERS.join(', ')}`));
+    return test({ ...settings(), tiers: tierArgs.length > 0 ? (tierArgs as Tier[]) : TIERS, jestArguments: separator >= 0 ? args.slice(separator + 1) : [] }, log);
+  },
+  migrate: async () => {
+    const replicas = Number(process.env['LEDGER_REPLICAS'] ?? 1);
+    await runMigrations({ ...settings(), ledgerReplicas: replicas }, log);
+    return 0;
+  },
+  tenants: async ([verb, name]) => {
+    if (verb !== 'create' || !name) return fail('usage: ./halm tenants create <name>');
+    const tenant = await withDirectory((directory) => directory.createTenant(name));
+    log(tenant.id);
+    return 0;
+  },
+  keys: async ([verb, tenantId, third, label]) => {
+    if (verb === 'issue' && tenantId && third) {
+      const roles = third.split(',');
+      const unknown = roles.filter((role) => !(API_KEY_ROLES as readonly string[]).includes(role));
+      if (unknown.length > 0) return fail(`unknown role ${unknown.join(', ')}; roles are ${API_KEY_ROLES.join(', ')}`);
+      return withDirectory(async (directory) => {
+        if (!(await directory.findTenant(tenantId))) return fail(`no tenant ${tenantId}`);
+        const key = await directory.issueKey(tenantId, roles as ApiKeyRole[], label ?? '');
+        log(`${key.id} ${key.secret}`);
+        return 0;
+      });
+    }
+    if (verb === 'revoke' && tenantId && third) {
+      const revoked = await withDirectory((directory) => directory.revokeKey(tenantId, third));
+      return revoked ? 0 : fail(`no key ${third} for tenant ${tenantId}`);
+    }
+    return fail('usage: ./halm keys issue <tenantId> <roles> [label] | ./halm keys revoke <tenantId> <keyId>');
+  },
+};
+
+const [command, ...args] = process.argv.slice(2);
+const handler = command ? commands[command] : undefined;
+if (!handler) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(command && command !== 'help' && command !== '--help' ? 2 : 0);
+}
+handler(args).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`halm ${command}: ${(error as Error).message}\n`);
+    process.exit(1);
+  },
+);
