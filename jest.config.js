@@ -20,6 +20,9 @@ const tier = (displayName, testMatch, extra = {}) => ({
   displayName,
   rootDir: __dirname,
   testEnvironment: 'node',
+  // TypeORM keeps its decorator metadata on a global that must outlive each test file.
+  testEnvironmentOptions: { globalsCleanup: 'off' },
+  setupFiles: ['reflect-metadata'],
   testMatch,
   moduleNameMapper,
   transform: { '^.+\\.(t|j|mj)s$': ['@swc/jest', swc] },
@@ -29,11 +32,13 @@ const tier = (displayName, testMatch, extra = {}) => ({
 });
 
 module.exports = {
+  // A per-project testTimeout is ignored by jest; integration and e2e tests start real servers.
+  testTimeout: 60_000,
   projects: [
     tier('unit', ['<rootDir>/{apps,libs,tools}/**/*.spec.ts'], {
       testPathIgnorePatterns: ['\\.int\\.spec\\.ts$', '\\.e2e\\.spec\\.ts$', '/node_modules/'],
     }),
-    tier('integration', ['<rootDir>/{apps,libs,tools}/**/*.int.spec.ts'], { testTimeout: 30_000 }),
-    tier('e2e', ['<rootDir>/e2e/**/*.e2e.spec.ts'], { testTimeout: 60_000 }),
+    tier('integration', ['<rootDir>/{apps,libs,tools}/**/*.int.spec.ts']),
+    tier('e2e', ['<rootDir>/e2e/**/*.e2e.spec.ts']),
   ],
 };

@@ -81,7 +81,7 @@ export class AuthorizeActionHandler {
       this.logger.error({ err: error, subject }, failure);
       // The body still answers `allowed: false` with reasons, so a client that only reads those fails closed too.
       throw new ProblemException(
-        problem(503, `${failure}; nothing may proceed (fail closed)`, { allowed: false, status: 'DENY', reasons: [`${failure}: ${reason}`] }),
+        problem(503, `${failure}; nothing may proceed (fail closed)`, { allowed: false, reasons: [`${failure}: ${reason}`] }),
       );
     }
   }

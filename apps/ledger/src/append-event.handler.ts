@@ -2,7 +2,7 @@ import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern } from '@nestjs/microservices';
 import { isValidLedgerEventType, TENANT_ID_PATTERN, type AppendReply, type AppendRequest } from '@halm/contracts';
 import { chain } from '@halm/domain';
-import { LedgerStore, RpcError, StaleHeadError, type StoredHead } from '@halm/messaging';
+import { AppendBusyError, LedgerStore, RpcError, StaleHeadError, type StoredHead } from '@halm/messaging';
 import { LOGGER, Metrics } from '@halm/platform';
 import type { Logger } from 'pino';
 
@@ -61,6 +61,11 @@ export class AppendEventHandler {
         this.heads.delete(request.tenantId);
         if (error instanceof StaleHeadError) {
           this.metrics.ledgerAppends.inc({ outcome: 'conflict_retried' });
+          continue;
+        }
+        if (error instanceof AppendBusyError) {
+          this.metrics.ledgerAppends.inc({ outcome: 'busy_retried' });
+          await new Promise((resolve) => setTimeout(resolve, Math.min(200, 5 * 2 ** attempt)));
           continue;
         }
         this.metrics.ledgerAppends.inc({ outcome: 'failed' });

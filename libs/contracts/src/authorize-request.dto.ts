@@ -1,31 +1,35 @@
+import 'reflect-metadata';
 import { Type } from 'class-transformer';
 import {
   IsDefined,
   IsIn,
   IsNumber,
   IsObject,
-  IsOptional,
   IsString,
   Max,
   MaxLength,
   Min,
+  ValidateIf,
   ValidateNested,
 } from 'class-validator';
 import { ACTION_TYPES, type ActionType } from './action-types';
 
+/** May be left out, but not sent as null: `null` is a value of the wrong type, not an absence. */
+const IsOptionalButNotNull = () => ValidateIf((_object, value) => value !== undefined);
+
 export class AuthorizeContextDto {
-  @IsOptional()
+  @IsOptionalButNotNull()
   @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'confidenceScore must be a number between 0 and 1' })
   @Min(0, { message: 'confidenceScore must be a number between 0 and 1' })
   @Max(1, { message: 'confidenceScore must be a number between 0 and 1' })
   confidenceScore?: number;
 
-  @IsOptional()
+  @IsOptionalButNotNull()
   @MaxLength(256)
   @IsString()
   sessionId?: string;
 
-  @IsOptional()
+  @IsOptionalButNotNull()
   @MaxLength(256)
   @IsString()
   agentId?: string;
@@ -41,12 +45,12 @@ export class AuthorizeRequestDto {
   @IsObject({ message: 'payload must be a JSON object' })
   payload!: Record<string, unknown>;
 
-  @IsOptional()
+  @IsOptionalButNotNull()
   @MaxLength(4096)
   @IsString()
   justification?: string;
 
-  @IsOptional()
+  @IsOptionalButNotNull()
   @IsObject({ message: 'context must be a JSON object' })
   @ValidateNested()
   @Type(() => AuthorizeContextDto)

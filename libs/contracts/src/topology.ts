@@ -13,6 +13,9 @@ export interface Topology {
   readonly queueGroup: (service: string) => string;
 }
 
+/** Tenant ids become NATS subject tokens, so they are restricted to a safe alphabet. */
+export const TENANT_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
 const NAMESPACE_PATTERN = /^[a-z0-9-]{0,32}$/;
 
 export const isValidNamespace = (namespace: string): boolean => NAMESPACE_PATTERN.test(namespace);
@@ -25,12 +28,13 @@ export const topology = (namespace = ''): Topology => {
     namespace,
     ledgerStream: `LEDGER${suffix}`,
     ledgerSubjects: `${prefix}ledger.evt.>`,
-    ledgerSubject: (tenantId) => `${prefix}ledger.evt.${tenantId}`,
+    ledgerSubject: (tenantId) => {
+      // A tenant id is one subject token: '>' or '*' would reach other tenants' events.
+      if (!TENANT_ID_PATTERN.test(tenantId)) throw new Error(`invalid tenant id '${tenantId}'`);
+      return `${prefix}ledger.evt.${tenantId}`;
+    },
     evaluateSubject: `${prefix}policy.req.evaluate`,
     appendSubject: `${prefix}ledger.req.append`,
     queueGroup: (service) => `${prefix}${service}`,
   };
 };
-
-/** Tenant ids become NATS subject tokens, so they are restricted to a safe alphabet. */
-export const TENANT_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;

@@ -21,6 +21,19 @@ export class StaleHeadError extends Error {
 
 // JetStream's error code for a failed Nats-Expected-Last-Subject-Sequence check.
 const WRONG_LAST_SEQUENCE = 10071;
+const STREAM_NOT_FOUND = 10059;
+// On a clustered stream (nats-server 2.11+): a conditional publish already in flight for the
+// subject (10164), a new leader not yet caught up (10163), a duplicate message id still in
+// flight (10158). None of them appended anything, so the writer re-reads the head and tries again.
+const RETRY_LATER_CODES = new Set([10164, 10163, 10158]);
+
+/** JetStream could not take the append right now; nothing was written. */
+export class AppendBusyError extends Error {
+  constructor(code: number, message: string) {
+    super(`ledger stream busy (${code}): ${message}`);
+    this.name = 'AppendBusyError';
+  }
+}
 
 const DUPLICATE_WINDOW_NANOS = 2 * 60 * 1_000_000_000;
 
@@ -44,11 +57,32 @@ export const ensureLedgerStream = async (manager: JetStreamManager, topology: To
     deny_purge: true,
     allow_direct: true,
   };
-  const existing = await manager.streams.info(topology.ledgerStream).catch(() => null);
-  if (existing) {
-    await manager.streams.update(topology.ledgerStream, { subjects: config.subjects, duplicate_window: config.duplicate_window, allow_direct: true });
-  } else {
+  const existing = await manager.streams.info(topology.ledgerStream).catch((error: unknown) => {
+    if (error instanceof JetStreamApiError && error.code === STREAM_NOT_FOUND) return null;
+    throw error;
+  });
+  if (!existing) {
     await manager.streams.add(config);
+    return;
+  }
+  const current = existing.config;
+  const upToDate =
+    current.subjects.length === 1 &&
+    current.subjects[0] === config.subjects[0] &&
+    current.deny_delete === true &&
+    current.deny_purge === true &&
+    current.allow_direct === true &&
+    current.duplicate_window === config.duplicate_window;
+  // Production accounts let only the migration user update streams: services that merely
+  // check an up-to-date stream at start must not need that permission.
+  if (!upToDate) {
+    await manager.streams.update(topology.ledgerStream, {
+      subjects: config.subjects,
+      deny_delete: true,
+      deny_purge: true,
+      allow_direct: true,
+      duplicate_window: config.duplicate_window,
+    });
   }
 };
 
@@ -96,6 +130,7 @@ export class LedgerStore {
       return { sequence: ack.seq, duplicate: ack.duplicate };
     } catch (error) {
       if (error instanceof JetStreamApiError && error.code === WRONG_LAST_SEQUENCE) throw new StaleHeadError(event.tenantId, expectedSequence);
+      if (error instanceof JetStreamApiError && RETRY_LATER_CODES.has(error.code)) throw new AppendBusyError(error.code, error.message);
       throw error;
     }
   }
@@ -105,7 +140,7 @@ export class LedgerStore {
     const head = await this.head(tenantId);
     if (head.height < fromHeight) return [];
     const consumer = await this.client.consumers.get(this.topology.ledgerStream, {
-      filter_subjects: [this.topology.ledgerSubject(tenantId)],
+      filter_subjects: this.topology.ledgerSubject(tenantId),
       deliver_policy: DeliverPolicy.All,
     });
     const events: LedgerEvent[] = [];

@@ -9,9 +9,21 @@ import { RpcClient } from './rpc';
 export const NATS_CONNECTION = Symbol('NATS_CONNECTION');
 export const TOPOLOGY = Symbol('TOPOLOGY');
 
+export interface NatsCredentials {
+  user: string;
+  password: string;
+}
+
 /** Opens a connection that keeps reconnecting: a NATS restart must not end a service. */
-export const connectNats = (url: string, name: string): Promise<NatsConnection> =>
-  connect({ servers: url.split(','), name, maxReconnectAttempts: -1, reconnectTimeWait: 250, timeout: 5_000 });
+export const connectNats = (url: string, name: string, credentials?: NatsCredentials): Promise<NatsConnection> =>
+  connect({
+    servers: url.split(','),
+    name,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 250,
+    timeout: 5_000,
+    ...(credentials?.user ? { user: credentials.user, pass: credentials.password } : {}),
+  });
 
 /** The service's one NATS connection, its topology and a request client, for every module. */
 @Global()
@@ -30,7 +42,7 @@ export class NatsModule implements OnModuleInit, OnApplicationShutdown {
         {
           provide: NATS_CONNECTION,
           inject: [SETTINGS],
-          useFactory: (settings: ServiceSettings) => connectNats(settings.NATS_URL, service),
+          useFactory: (settings: ServiceSettings) => connectNats(settings.NATS_URL, service, { user: settings.NATS_USER, password: settings.NATS_PASSWORD }),
         },
         { provide: TOPOLOGY, inject: [SETTINGS], useFactory: (settings: ServiceSettings): Topology => topology(settings.HALM_NAMESPACE) },
         { provide: RpcClient, inject: [NATS_CONNECTION], useFactory: (connection: NatsConnection) => new RpcClient(connection) },

@@ -7,6 +7,8 @@ import { lastValueFrom } from 'rxjs';
 import { traceContextOf } from './nats-headers';
 import { RpcError, type RpcReply } from './rpc';
 
+const INBOX_PREFIX = '_INBOX.';
+
 /**
  * A Nest transport answering `@MessagePattern('<owner>.req.<name>')` handlers over core NATS,
  * one queue group per service so that instances share the work. The pattern is the logical
@@ -49,6 +51,14 @@ export class NatsRequestServer extends Server implements CustomTransportStrategy
   }
 
   private async answer(pattern: string, message: Msg, handle: (input: unknown) => Promise<unknown>): Promise<void> {
+    // A reply goes wherever the requester says. A request whose reply subject is not an inbox
+    // could make this service publish onto any subject it may publish to (a ledger subject,
+    // for the ledger service), so it is dropped unanswered.
+    if (!message.reply?.startsWith(INBOX_PREFIX)) {
+      this.log.warn({ subject: message.subject, reply: message.reply ?? null }, 'request without an inbox reply subject dropped');
+      this.metrics.natsHandled.observe({ subject: pattern, outcome: 'REJECTED_REPLY_SUBJECT' }, 0);
+      return;
+    }
     this.inFlight += 1;
     const started = process.hrtime.bigint();
     let outcome = 'ok';

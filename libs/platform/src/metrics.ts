@@ -29,7 +29,7 @@ export class Metrics {
 
   readonly ledgerAppends = new Counter({
     name: 'halm_ledger_appends_total',
-    help: 'Ledger appends by outcome (appended, duplicate, conflict_retried, failed)',
+    help: 'Ledger appends by outcome (appended, duplicate, conflict_retried, busy_retried, failed)',
     labelNames: ['outcome'],
     registers: [this.registry],
   });

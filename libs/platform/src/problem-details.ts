@@ -38,11 +38,12 @@ const TITLES: Record<number, string> = {
 };
 
 export const problem = (status: number, detail: string, extensions: Record<string, unknown> = {}): ProblemDetails => ({
-  type: extensions['type'] as string | undefined ?? 'about:blank',
+  type: 'about:blank',
+  ...extensions,
+  // The standard members win over extensions of the same name.
   title: TITLES[status] ?? 'Error',
   status,
   detail,
-  ...extensions,
 });
 
 /** An HTTP error whose body is already a problem document. */

@@ -10,6 +10,13 @@ export class ServiceSettings {
   @Matches(/^(nats|tls|ws|wss):\/\/[^\s,]+(,(nats|tls|ws|wss):\/\/[^\s,]+)*$/, { message: 'must be a nats:// URL (several separated by commas)' })
   NATS_URL = 'nats://127.0.0.1:4222';
 
+  /** Empty for a server without authentication; each service has its own user in production. */
+  @IsString()
+  NATS_USER = '';
+
+  @IsString()
+  NATS_PASSWORD = '';
+
   @IsString()
   HOST = '127.0.0.1';
 

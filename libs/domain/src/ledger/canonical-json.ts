@@ -13,6 +13,12 @@ export const canonicalize = (value: unknown): string => {
   return parts.join('');
 };
 
+// RFC 8785 takes I-JSON input, which has no lone surrogates; other implementations would reject or hash them differently.
+const quote = (text: string): string => {
+  if (!(text as string & { isWellFormed(): boolean }).isWellFormed()) throw new TypeError('canonical JSON cannot represent a string with a lone surrogate');
+  return JSON.stringify(text);
+};
+
 const write = (value: unknown, out: string[]): void => {
   if (value === null) {
     out.push('null');
@@ -27,7 +33,7 @@ const write = (value: unknown, out: string[]): void => {
       out.push(JSON.stringify(value));
       return;
     case 'string':
-      out.push(JSON.stringify(value));
+      out.push(quote(value));
       return;
     case 'object':
       break;
@@ -56,7 +62,7 @@ const write = (value: unknown, out: string[]): void => {
   out.push('{');
   keys.forEach((key, index) => {
     if (index > 0) out.push(',');
-    out.push(JSON.stringify(key), ':');
+    out.push(quote(key), ':');
     write(record[key], out);
   });
   out.push('}');

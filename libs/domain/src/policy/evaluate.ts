@@ -16,16 +16,24 @@ export interface PolicyIdentity {
 // Deny overrides everything; a human gate overrides a veto window, which overrides a plain allow.
 const PRECEDENCE: readonly DecisionStatus[] = ['DENY', 'REQUIRE_HUMAN', 'HELD_FOR_VETO', 'ALLOW'];
 
+// A score that is not a finite number (NaN, or null from JSON) counts as none: NaN is never below a threshold, so it would auto-commit.
+const confidenceOf = (proposal: Proposal): number | undefined => {
+  const score: unknown = proposal.context.confidenceScore;
+  return typeof score === 'number' && Number.isFinite(score) ? score : undefined;
+};
+
 const ruleApplies = (rule: ManifestRule, proposal: Proposal): boolean => {
   if (rule.actionTypes !== '*' && !rule.actionTypes.includes(proposal.type)) return false;
   const condition = rule.when;
   if (!condition) return true;
   if (condition.amountAbove !== undefined) {
+    // Fails safe: an amount that is present but not a finite number cannot prove it is small.
     const amount = proposal.payload['amount'];
-    if (typeof amount !== 'number' || !(amount > condition.amountAbove)) return false;
+    if (amount === undefined) return false;
+    if (typeof amount === 'number' && Number.isFinite(amount) && !(amount > condition.amountAbove)) return false;
   }
   if (condition.confidenceBelow !== undefined) {
-    const confidence = proposal.context.confidenceScore;
+    const confidence = confidenceOf(proposal);
     if (confidence === undefined || !(confidence < condition.confidenceBelow)) return false;
   }
   return true;
@@ -59,7 +67,7 @@ export const evaluate = (
 
   if (status === 'ALLOW') {
     const constraints = Object.assign({}, ...deciding.map((rule) => rule.constraints ?? {}));
-    const confidence = proposal.context.confidenceScore;
+    const confidence = confidenceOf(proposal);
     const threshold = manifest.autoCommitThreshold;
     if (confidence === undefined) {
       return finish(base, 'REQUIRE_HUMAN', [`No confidence score given; auto-commit needs at least ${threshold}`], ruleIds, constraints, null);
@@ -71,7 +79,8 @@ export const evaluate = (
     return finish(base, 'ALLOW', [...reasons, `Confidence ${confidence} ${comparison} auto-commit threshold ${threshold}`], ruleIds, constraints, null);
   }
   if (status === 'HELD_FOR_VETO') {
-    const windowSeconds = Math.min(...deciding.map((rule) => rule.vetoWindowSeconds ?? 0));
+    // Several veto rules: the longest window wins, so no rule's promise of time to veto is cut short.
+    const windowSeconds = Math.max(...deciding.map((rule) => rule.vetoWindowSeconds ?? 0));
     const deadline = new Date(now.getTime() + windowSeconds * 1000).toISOString();
     return finish(base, status, reasons, ruleIds, {}, deadline);
   }

@@ -14,7 +14,7 @@ export interface MigrateOptions {
 export const runMigrations = async (options: MigrateOptions, log: (line: string) => void): Promise<void> => {
   const applied = await migrate(options.databaseUrl);
   log(applied.length > 0 ? `migrations applied: ${applied.join(', ')}` : 'database schema is up to date');
-  const connection = await connectNats(options.natsUrl, 'halm-cli');
+  const connection = await connectNats(options.natsUrl, 'halm-cli', { user: process.env['NATS_USER'] ?? '', password: process.env['NATS_PASSWORD'] ?? '' });
   try {
     const names = topology(options.namespace);
     await ensureLedgerStream(await jetstreamManager(connection), names, options.ledgerReplicas);

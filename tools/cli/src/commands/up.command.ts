@@ -2,8 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { ensureNats, ensurePostgres, type Dependency } from '../infrastructure';
-import { demoEnvFile, logsDir, SERVICES, servicePort, stateDir } from '../paths';
-import { startStack } from '../stack';
+import { SERVICES, servicePort, startStack, type RunningStack } from '@halm/testing';
+import { demoEnvFile, logsDir, stateDir } from '../paths';
 import { ensureDemoTenant, writeDemoEnv } from './demo-tenant';
 import { runMigrations } from './migrate.command';
 
@@ -35,7 +35,7 @@ export const up = async (options: UpOptions, log: (line: string) => void): Promi
   const stopDependencies = async () => {
     for (const dependency of dependencies.reverse()) await dependency.stop();
   };
-  let stack: Awaited<ReturnType<typeof startStack>> | undefined;
+  let stack: RunningStack | undefined;
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -59,20 +59,21 @@ export const up = async (options: UpOptions, log: (line: string) => void): Promi
     log('starting the six services…');
     stack = await startStack({ natsUrl: nats.url, databaseUrl: postgres.url, namespace: options.namespace, basePort: options.basePort, logsDir });
     const { tenant, created } = await ensureDemoTenant(postgres.url, demoEnvFile);
-    writeDemoEnv(demoEnvFile, stack.urls.gateway, tenant);
-    for (const service of SERVICES) log(`  ${service.padEnd(20)} ${stack.urls[service]}   (health: /health, metrics: /metrics)`);
+    const gatewayUrl = stack.urls.gateway!;
+    writeDemoEnv(demoEnvFile, gatewayUrl, tenant);
+    for (const entry of stack.processes) log(`  ${entry.label.padEnd(20)} ${entry.url}   (health: /health, metrics: /metrics)`);
     log('');
     log(`Halm is up. ${created ? 'Created' : 'Reusing'} demo tenant ${tenant.tenantId}; keys are in .halm/demo.env`);
-    log(`  HALM_URL=${stack.urls.gateway}`);
+    log(`  HALM_URL=${gatewayUrl}`);
     log(`  HALM_API_KEY=${tenant.agentKey}`);
     log('');
     log('Try it:');
-    log(`  curl -s ${stack.urls.gateway}/api/kernel/authorize -H "Authorization: Bearer ${tenant.agentKey}" \\`);
+    log(`  curl -s ${gatewayUrl}/api/kernel/authorize -H "Authorization: Bearer ${tenant.agentKey}" \\`);
     log(`    -H 'content-type: application/json' -d '{"type":"ledger:write","payload":{"amount":120,"recipient":"acme"},"context":{"confidenceScore":0.92}}'`);
     log(`Logs: ${join('.halm', 'logs')}/<service>.log. Ctrl-C stops everything.`);
-    for (const [service, child] of stack.processes) {
-      child.once('exit', (code) => {
-        if (!stopping) log(`${service} exited unexpectedly (code ${code}); see .halm/logs/${service}.log`);
+    for (const entry of stack.processes) {
+      entry.process.once('exit', (code) => {
+        if (!stopping) log(`${entry.label} exited unexpectedly (code ${code}); see .halm/logs/${entry.label}.log`);
       });
     }
     return await new Promise<number>(() => undefined);

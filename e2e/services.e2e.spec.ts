@@ -1,0 +1,47 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { verifyChain } from '@halm/domain';
+import { LedgerStore } from '@halm/messaging';
+import { repositoryRoot, SERVICES } from '@halm/testing';
+import { authorize, startE2eStack } from './stack';
+
+const startWith = (service: string, environment: Record<string, string>) =>
+  spawnSync(process.execPath, [join(repositoryRoot, 'apps', service, 'dist', 'main.js')], {
+    env: { PATH: process.env['PATH'] ?? '', ...environment },
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+
+describe('each service as its own process', () => {
+  it.each(SERVICES)('%s stops with one line naming a malformed setting', (service) => {
+    const result = startWith(service, { PORT: 'eighty' });
+
+    expect(result.status).toBe(78);
+    expect(result.stderr.trim().split('\n')).toEqual([`${service}: invalid setting PORT="eighty": must be a whole number between 0 and 65535`]);
+  });
+
+  it('stops with one line naming a connection setting missing in production', () => {
+    const result = startWith('gateway', { NODE_ENV: 'production', DATABASE_URL: 'postgres://halm@db/halm' });
+
+    expect(result.status).toBe(78);
+    expect(result.stderr.trim()).toBe('gateway: missing setting NATS_URL: it must be set when NODE_ENV=production');
+  });
+
+  it('leaves one unbroken chain when two ledger processes append for one tenant at once', async () => {
+    await using halm = await startE2eStack(['policy-evaluator', 'ledger', 'ledger', 'gateway']);
+    const { tenantId, agentKey } = await halm.createTenant('acme');
+
+    const responses = await Promise.all(
+      Array.from({ length: 120 }, (_, index) =>
+        authorize(halm.gatewayUrl, agentKey, { type: 'task:create', payload: { title: `task ${index}` }, context: { confidenceScore: 0.95 } }),
+      ),
+    );
+
+    expect(responses.map((response) => response.status)).toEqual(Array(120).fill(200));
+    const events = await (await LedgerStore.open(halm.nats.connection, halm.nats.topology)).read(tenantId);
+    expect(events.map((event) => event.height)).toEqual(Array.from({ length: 120 }, (_, index) => index + 1));
+    expect(verifyChain(events, undefined, tenantId)).toEqual([]);
+    const appendedBy = ['ledger', 'ledger-2'].map((label) => (halm.logs.get(label) ?? []).length);
+    expect(appendedBy.every((lines) => lines > 0)).toBe(true);
+  });
+});

@@ -1,0 +1,82 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { ensureLedgerStream } from '@halm/messaging';
+import { createDataSource, migrate, TenantDirectory } from '@halm/persistence';
+import {
+  createTestDatabase,
+  freeBasePort,
+  openTestNats,
+  repositoryRoot,
+  startStack,
+  testNatsUrl,
+  type RunningStack,
+  type ServiceName,
+  type TestNats,
+} from '@halm/testing';
+
+export interface E2eStack extends AsyncDisposable {
+  stack: RunningStack;
+  nats: TestNats;
+  gatewayUrl: string;
+  /** Every JSON log line each service printed, by instance label. */
+  logs: Map<string, Record<string, unknown>[]>;
+  createTenant(name: string): Promise<{ tenantId: string; agentKey: string }>;
+}
+
+/**
+ * The built services as separate processes on a namespace and database of their own,
+ * with a tenant directory to create tenants and keys through.
+ */
+export const startE2eStack = async (services?: readonly ServiceName[], environment: Record<string, string> = {}): Promise<E2eStack> => {
+  const database = await createTestDatabase(migrate);
+  const nats = await openTestNats(async (connection, names) => ensureLedgerStream(await jetstreamManager(connection), names));
+  const logs = new Map<string, Record<string, unknown>[]>();
+  const logsDir = join(repositoryRoot, '.halm', 'test-logs', nats.topology.namespace);
+  mkdirSync(logsDir, { recursive: true });
+  const stack = await startStack({
+    natsUrl: testNatsUrl(),
+    databaseUrl: database.url,
+    namespace: nats.topology.namespace,
+    basePort: await freeBasePort(),
+    logsDir,
+    ...(services ? { services } : {}),
+    environment: { LOG_LEVEL: 'info', ...environment },
+    onLine: (label, line) => {
+      if (!line.startsWith('{')) return;
+      const entries = logs.get(label) ?? [];
+      entries.push(JSON.parse(line) as Record<string, unknown>);
+      logs.set(label, entries);
+    },
+  }).catch(async (error: unknown) => {
+    await nats[Symbol.asyncDispose]();
+    await database[Symbol.asyncDispose]();
+    throw error;
+  });
+  const dataSource = await createDataSource(database.url, 2).initialize();
+  const directory = new TenantDirectory(dataSource);
+  return {
+    stack,
+    nats,
+    gatewayUrl: stack.urls.gateway ?? '',
+    logs,
+    createTenant: async (name) => {
+      const tenant = await directory.createTenant(name);
+      const key = await directory.issueKey(tenant.id, ['agent']);
+      return { tenantId: tenant.id, agentKey: key.secret };
+    },
+    [Symbol.asyncDispose]: async () => {
+      await stack.stop();
+      await dataSource.destroy();
+      await nats[Symbol.asyncDispose]();
+      await database[Symbol.asyncDispose]();
+    },
+  };
+};
+
+export const authorize = (gatewayUrl: string, key: string | undefined, body: unknown, headers: Record<string, string> = {}) =>
+  fetch(`${gatewayUrl}/api/kernel/authorize`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}), ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
