@@ -27,6 +27,33 @@ describe('each service as its own process', () => {
     expect(result.stderr.trim()).toBe('gateway: missing setting NATS_URL: it must be set when NODE_ENV=production');
   });
 
+  it('finishes in-flight requests on SIGTERM: every answer is a recorded decision or a fail-closed 503, and the exit is clean', async () => {
+    await using halm = await startE2eStack(['policy-evaluator', 'ledger', 'gateway']);
+    const { tenantId, agentKey } = await halm.createTenant('acme');
+    const evaluator = halm.stack.processes.find((entry) => entry.service === 'policy-evaluator')!.process;
+    const exited = new Promise<number | null>((resolve) => evaluator.once('exit', (code) => resolve(code)));
+
+    const requests = Array.from({ length: 60 }, (_, index) =>
+      authorize(halm.gatewayUrl, agentKey, { type: 'task:create', payload: { index }, context: { confidenceScore: 0.95 } }),
+    );
+    setTimeout(() => evaluator.kill('SIGTERM'), 15);
+    const responses = await Promise.all(requests);
+    const bodies = (await Promise.all(responses.map((response) => response.json()))) as { proposalId?: string; allowed: boolean }[];
+
+    expect(await exited).toBe(0);
+    expect(responses.every((response) => response.status === 200 || response.status === 503)).toBe(true);
+    const recorded = new Set(
+      (await (await LedgerStore.open(halm.nats.connection, halm.nats.topology)).read(tenantId)).map(
+        (event) => (event.data as { decision: { proposalId: string } }).decision.proposalId,
+      ),
+    );
+    responses.forEach((response, index) => {
+      const body = bodies[index]!;
+      if (response.status === 200) expect(recorded.has(body.proposalId!)).toBe(true);
+      else expect(body.allowed).toBe(false);
+    });
+  });
+
   it('leaves one unbroken chain when two ledger processes append for one tenant at once', async () => {
     await using halm = await startE2eStack(['policy-evaluator', 'ledger', 'ledger', 'gateway']);
     const { tenantId, agentKey } = await halm.createTenant('acme');

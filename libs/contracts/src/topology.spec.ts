@@ -77,4 +77,8 @@ describe('topology', () => {
       );
     });
   });
+
+  it.each(['>', '*', 'tenant.a', '', 'tenant a', 'x'.repeat(65)])('refuses %p as a tenant id, so no subject reaches another tenant', (tenantId) => {
+    expect(() => topology().ledgerSubject(tenantId)).toThrow(/invalid tenant id/);
+  });
 });

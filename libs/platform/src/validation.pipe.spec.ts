@@ -83,6 +83,10 @@ describe('RequestValidationPipe with AuthorizeRequestDto', () => {
     ['a justification that is not a string', 'justification', { ...quickstart, justification: 42 }],
     ['a context that is a string', 'context', { ...quickstart, context: 'confident' }],
     ['a context that is an array', 'context', { ...quickstart, context: [0.92] }],
+    ['a null context', 'context', { ...quickstart, context: null }],
+    ['a null confidence score', 'context.confidenceScore', { ...quickstart, context: { confidenceScore: null } }],
+    ['a null agentId', 'context.agentId', { ...quickstart, context: { agentId: null } }],
+    ['a null justification', 'justification', { ...quickstart, justification: null }],
   ])('rejects %s with a 400 naming %s', async (_name, field, body) => {
     const rejection = await rejectionOf(body);
 

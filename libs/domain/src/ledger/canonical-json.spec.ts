@@ -130,6 +130,14 @@ describe('canonicalize (RFC 8785)', () => {
   });
 
   describe('strings', () => {
+    it.each([['a lone high surrogate', '\ud800'], ['a lone low surrogate', 'x\udc00y'], ['reversed surrogates', '\ude00\ud83d']])(
+      'refuses %s, which I-JSON forbids',
+      (_name, text) => {
+        expect(() => canonicalize({ text })).toThrow(/lone surrogate/);
+        expect(() => canonicalize({ [text]: 1 })).toThrow(/lone surrogate/);
+      },
+    );
+
     it.each([
       ['backspace', '\b', '"\\b"'],
       ['tab', '\t', '"\\t"'],
