@@ -1,10 +1,11 @@
 import { Body, Controller, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
 import { AuthorizeRequestDto, type AuthorizeResponse } from '@halm/contracts';
-import { ApiKeyGuard, type AuthenticatedRequest } from './api-key.guard';
+import { ApiKeyGuard, RequireRoles, type AuthenticatedRequest } from './api-key.guard';
 import { AuthorizeActionHandler } from './authorize-action.handler';
 
 @Controller('api/kernel')
 @UseGuards(ApiKeyGuard)
+@RequireRoles('agent')
 export class AuthorizeController {
   constructor(private readonly handler: AuthorizeActionHandler) {}
 

@@ -1,4 +1,4 @@
-import { IsInt, Max, Min } from 'class-validator';
+import { IsInt, IsString, Max, Min, ValidateIf, MinLength } from 'class-validator';
 import { DatabaseServiceSettings } from '@halm/platform';
 
 export class GatewaySettings extends DatabaseServiceSettings {
@@ -17,4 +17,10 @@ export class GatewaySettings extends DatabaseServiceSettings {
   @Min(0, { message: 'must be a whole number of milliseconds between 0 and 300000' })
   @Max(300_000, { message: 'must be a whole number of milliseconds between 0 and 300000' })
   API_KEY_CACHE_MS = 5_000;
+
+  /** The deployment's operator key, for creating tenants over HTTP; empty disables that API. */
+  @ValidateIf((settings: GatewaySettings) => settings.OPERATOR_API_KEY !== '')
+  @MinLength(24, { message: 'must be at least 24 characters (or empty to disable the operator API)' })
+  @IsString()
+  OPERATOR_API_KEY = '';
 }

@@ -1,4 +1,5 @@
 export * from './action-types';
+export * from './admin.dto';
 export * from './authorize-request.dto';
 export * from './decision';
 export * from './ledger-event';

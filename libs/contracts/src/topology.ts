@@ -10,6 +10,8 @@ export interface Topology {
   ledgerSubject(tenantId: string): string;
   readonly evaluateSubject: string;
   readonly appendSubject: string;
+  /** Core NATS: a key was revoked; every gateway drops it from its cache at once. */
+  readonly keyRevokedSubject: string;
   readonly queueGroup: (service: string) => string;
 }
 
@@ -35,6 +37,7 @@ export const topology = (namespace = ''): Topology => {
     },
     evaluateSubject: `${prefix}policy.req.evaluate`,
     appendSubject: `${prefix}ledger.req.append`,
+    keyRevokedSubject: `${prefix}gateway.evt.key-revoked`,
     queueGroup: (service) => `${prefix}${service}`,
   };
 };

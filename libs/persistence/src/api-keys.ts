@@ -42,14 +42,26 @@ export class TenantDirectory {
     return { id, tenantId, roles, secret };
   }
 
-  async revokeKey(tenantId: string, keyId: string): Promise<boolean> {
-    const result = await this.dataSource.getRepository(ApiKeyEntity).update({ id: keyId, tenantId }, { revokedAt: new Date() });
-    return (result.affected ?? 0) > 0;
+  /** Revokes a key of the tenant; false when the tenant has no such key. Revoking twice keeps the first time. */
+  async revokeKey(tenantId: string, keyId: string): Promise<{ keyHash: string } | null> {
+    const repository = this.dataSource.getRepository(ApiKeyEntity);
+    const key = await repository.findOneBy({ id: keyId, tenantId });
+    if (!key) return null;
+    if (!key.revokedAt) await repository.update({ id: keyId, tenantId }, { revokedAt: new Date() });
+    return { keyHash: key.keyHash };
+  }
+
+  async listKeys(tenantId: string): Promise<ApiKeyEntity[]> {
+    return this.dataSource.getRepository(ApiKeyEntity).find({ where: { tenantId }, order: { createdAt: 'ASC' } });
   }
 
   /** The principal a presented secret stands for, or null when it is unknown or revoked. */
   async authenticate(secret: string): Promise<Principal | null> {
-    const key = await this.dataSource.getRepository(ApiKeyEntity).findOneBy({ keyHash: hashApiKey(secret) });
+    return this.authenticateHash(hashApiKey(secret));
+  }
+
+  async authenticateHash(keyHash: string): Promise<Principal | null> {
+    const key = await this.dataSource.getRepository(ApiKeyEntity).findOneBy({ keyHash });
     if (!key || key.revokedAt) return null;
     return { keyId: key.id, tenantId: key.tenantId, roles: key.roles };
   }

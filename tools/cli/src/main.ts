@@ -1,4 +1,5 @@
-import { isValidNamespace } from '@halm/contracts';
+import { isValidNamespace, topology } from '@halm/contracts';
+import { connectNats } from '@halm/messaging';
 import { createDataSource, TenantDirectory, API_KEY_ROLES, type ApiKeyRole } from '@halm/persistence';
 import { runMigrations } from './commands/migrate.command';
 import { test, TIERS, type Tier } from './commands/test.command';
@@ -47,6 +48,18 @@ const withDirectory = async <T>(work: (directory: TenantDirectory) => Promise<T>
   }
 };
 
+// Gateways cache verified keys briefly; the announcement makes them forget this one at once.
+const announceRevocation = async (keyHash: string): Promise<void> => {
+  const { natsUrl, namespace } = settings();
+  try {
+    const connection = await connectNats(natsUrl, 'halm-cli', { user: process.env['NATS_USER'] ?? '', password: process.env['NATS_PASSWORD'] ?? '' });
+    connection.publish(topology(namespace).keyRevokedSubject, JSON.stringify({ keyHash }));
+    await connection.drain();
+  } catch (error) {
+    log(`revoked; gateways could not be told at once (${(error as Error).message}) and will notice within API_KEY_CACHE_MS`);
+  }
+};
+
 const commands: Record<string, (args: string[]) => Promise<number>> = {
   up: () => up(settings(), log),
   test: (args) => {
@@ -81,7 +94,9 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
     }
     if (verb === 'revoke' && tenantId && third) {
       const revoked = await withDirectory((directory) => directory.revokeKey(tenantId, third));
-      return revoked ? 0 : fail(`no key ${third} for tenant ${tenantId}`);
+      if (!revoked) return fail(`no key ${third} for tenant ${tenantId}`);
+      await announceRevocation(revoked.keyHash);
+      return 0;
     }
     return fail('usage: ./halm keys issue <tenantId> <roles> [label] | ./halm keys revoke <tenantId> <keyId>');
   },

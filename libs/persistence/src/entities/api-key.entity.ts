@@ -1,7 +1,9 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
 
-export const API_KEY_ROLES = ['agent', 'approver', 'admin', 'auditor'] as const;
-export type ApiKeyRole = (typeof API_KEY_ROLES)[number];
+import { ROLES, type Role } from '@halm/contracts';
+
+export const API_KEY_ROLES = ROLES;
+export type ApiKeyRole = Role;
 
 /** An API key, stored only as the SHA-256 of its secret, scoped to one tenant and some roles. */
 @Entity({ name: 'api_keys' })

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createDataSource, TenantDirectory } from '@halm/persistence';
 
@@ -7,7 +8,7 @@ export interface DemoTenant {
   adminKey: string;
 }
 
-const parseEnvFile = (file: string): Record<string, string> =>
+export const parseEnvFile = (file: string): Record<string, string> =>
   Object.fromEntries(
     readFileSync(file, 'utf8')
       .split('\n')
@@ -38,7 +39,11 @@ export const ensureDemoTenant = async (databaseUrl: string, envFile: string): Pr
   }
 };
 
-export const writeDemoEnv = (envFile: string, gatewayUrl: string, tenant: DemoTenant): void => {
+/** The deployment's operator key (for POST /api/admin/tenants): kept from an earlier run, else new. */
+export const operatorKeyFor = (envFile: string): string =>
+  (existsSync(envFile) ? parseEnvFile(envFile)['HALM_OPERATOR_KEY'] : undefined) || `halm_op_${randomBytes(24).toString('base64url')}`;
+
+export const writeDemoEnv = (envFile: string, gatewayUrl: string, tenant: DemoTenant, operatorKey: string): void => {
   writeFileSync(
     envFile,
     [
@@ -47,6 +52,7 @@ export const writeDemoEnv = (envFile: string, gatewayUrl: string, tenant: DemoTe
       `HALM_API_KEY=${tenant.agentKey}`,
       `HALM_ADMIN_KEY=${tenant.adminKey}`,
       `HALM_TENANT_ID=${tenant.tenantId}`,
+      `HALM_OPERATOR_KEY=${operatorKey}`,
       '',
     ].join('\n'),
     { mode: 0o600 },

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ensureNats, ensurePostgres, type Dependency } from '../infrastructure';
 import { SERVICES, servicePort, startStack, type RunningStack } from '@halm/testing';
 import { demoEnvFile, logsDir, stateDir } from '../paths';
-import { ensureDemoTenant, writeDemoEnv } from './demo-tenant';
+import { ensureDemoTenant, operatorKeyFor, writeDemoEnv } from './demo-tenant';
 import { runMigrations } from './migrate.command';
 
 export interface UpOptions {
@@ -57,10 +57,18 @@ export const up = async (options: UpOptions, log: (line: string) => void): Promi
     log(`NATS ${nats.startedHere ? 'started' : 'found'} at ${nats.url}; PostgreSQL ${postgres.startedHere ? 'started' : 'found'} at ${redact(postgres.url)}`);
     await runMigrations({ natsUrl: nats.url, databaseUrl: postgres.url, namespace: options.namespace, ledgerReplicas: 1 }, log);
     log('starting the six services…');
-    stack = await startStack({ natsUrl: nats.url, databaseUrl: postgres.url, namespace: options.namespace, basePort: options.basePort, logsDir });
+    const operatorKey = operatorKeyFor(demoEnvFile);
+    stack = await startStack({
+      natsUrl: nats.url,
+      databaseUrl: postgres.url,
+      namespace: options.namespace,
+      basePort: options.basePort,
+      logsDir,
+      environment: { OPERATOR_API_KEY: operatorKey },
+    });
     const { tenant, created } = await ensureDemoTenant(postgres.url, demoEnvFile);
     const gatewayUrl = stack.urls.gateway!;
-    writeDemoEnv(demoEnvFile, gatewayUrl, tenant);
+    writeDemoEnv(demoEnvFile, gatewayUrl, tenant, operatorKey);
     for (const entry of stack.processes) log(`  ${entry.label.padEnd(20)} ${entry.url}   (health: /health, metrics: /metrics)`);
     log('');
     log(`Halm is up. ${created ? 'Created' : 'Reusing'} demo tenant ${tenant.tenantId}; keys are in .halm/demo.env`);

@@ -1,0 +1,36 @@
+import { ArrayMinSize, ArrayUnique, IsArray, IsDefined, IsIn, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
+
+/** The roles an API key can hold. */
+export const ROLES = ['agent', 'approver', 'admin', 'auditor'] as const;
+export type Role = (typeof ROLES)[number];
+
+export class CreateTenantDto {
+  @IsDefined({ message: 'name is required' })
+  @MaxLength(200)
+  @Matches(/\S/, { message: 'name must not be blank' })
+  @IsString()
+  name!: string;
+}
+
+export class IssueKeyDto {
+  @IsDefined({ message: 'roles is required' })
+  @IsIn(ROLES, { each: true, message: `roles must each be one of: ${ROLES.join(', ')}` })
+  @ArrayUnique({ message: 'roles must not repeat a role' })
+  @ArrayMinSize(1, { message: 'roles must name at least one role' })
+  @IsArray({ message: 'roles must be an array of role names' })
+  roles!: Role[];
+
+  @ValidateIf((_object, value) => value !== undefined)
+  @MaxLength(200)
+  @IsString()
+  label?: string;
+}
+
+/** A key as the admin API lists it: never its secret. */
+export interface ApiKeyView {
+  id: string;
+  roles: Role[];
+  label: string;
+  createdAt: string;
+  revokedAt: string | null;
+}
