@@ -126,6 +126,22 @@ describe('POST /api/kernel/authorize through the six services', () => {
     expect(gatewayLog).toBeDefined();
   });
 
+  it('reports health and Prometheus metrics on every service', async () => {
+    for (const entry of halm.stack.processes) {
+      const health = (await (await fetch(`${entry.url}/health`)).json()) as { ready: boolean; live: boolean; checks: Record<string, { status: string }> };
+      const metrics = await (await fetch(`${entry.url}/metrics`)).text();
+
+      expect({ service: entry.label, live: health.live, ready: health.ready }).toEqual({ service: entry.label, live: true, ready: true });
+      expect(health.checks['nats']?.status).toBe('up');
+      expect(health.checks['jetstream']?.status).toBe('up');
+      expect(metrics).toContain(`service="${entry.service}"`);
+      expect(metrics).toContain('process_cpu_seconds_total');
+    }
+    const gatewayMetrics = await (await fetch(`${halm.gatewayUrl}/metrics`)).text();
+    expect(gatewayMetrics).toMatch(/halm_decisions_total\{status="ALLOW",service="gateway"\} [1-9]/);
+    expect((await (await fetch(`${halm.gatewayUrl}/health`)).json()).checks.postgres.status).toBe('up');
+  });
+
   it('rejects bad input with a problem document naming the field', async () => {
     const { agentKey } = await halm.createTenant('acme');
 
