@@ -14,7 +14,7 @@ const swc = {
 const moduleNameMapper = { '^@halm/(.*)$': '<rootDir>/libs/$1/src/index.ts' };
 
 // NestJS 12 ships as ES modules; jest's module system needs them as CommonJS.
-const transformIgnorePatterns = ['/node_modules/(?!(@nestjs|file-type|strtok3|token-types|@tokenizer|uint8array-extras|@borewit)/)'];
+const transformIgnorePatterns = ['/node_modules/(?!(@nestjs|@marcbachmann|file-type|strtok3|token-types|@tokenizer|uint8array-extras|@borewit)/)'];
 
 const tier = (displayName, testMatch, extra = {}) => ({
   displayName,

@@ -20,6 +20,19 @@ export interface Proposal {
   submittedAt: string;
 }
 
+/** How close the budgets this decision counts against are to their limits: the worst of them. */
+export const BUDGET_LEVELS = ['OK', 'WARNING', 'CRITICAL'] as const;
+export type BudgetLevel = (typeof BUDGET_LEVELS)[number];
+
+/** What a decision adds to one budget: the shell reserves these atomically with recording the decision. */
+export interface BudgetCharge {
+  budgetId: string;
+  /** Whose usage it counts against: the agent id, session id or tenant id, by the budget's scope ('unknown' when absent). */
+  scopeKey: string;
+  amount: number;
+  windowSeconds: number;
+}
+
 export interface PolicyReference {
   version: number;
   hash: string;
@@ -38,6 +51,10 @@ export interface Decision {
   policy: PolicyReference;
   matchedRules: string[];
   stateRead: Record<string, unknown>;
+  /** Present when budgets count this action and it is not denied: what to reserve in each. */
+  budgetCharges?: BudgetCharge[];
+  /** Present when at least one budget counts this action. */
+  budgetLevel?: BudgetLevel;
 }
 
 /** The response body of `POST /api/kernel/authorize`, field for field as the quickstart documents it. */
