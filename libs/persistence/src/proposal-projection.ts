@@ -1,0 +1,209 @@
+import { In, type DataSource, type EntityManager } from 'typeorm';
+import type { LedgerEvent } from '@halm/contracts';
+import { GENESIS_HASH, projectedProposalIdOf, projectProposalRow, type ProposalLifecycle, type ProposalRow } from '@halm/domain';
+import { ProposalEntity } from './entities/proposal.entity';
+
+/**
+ * What became of one event handed to the projection: `applied` (the next event of its
+ * tenant, folded in), `duplicate` (at or below the tenant's head: applied before), `ahead`
+ * (an earlier event of its tenant is not applied yet, so this one must come again later).
+ */
+export type ProjectionOutcome = 'applied' | 'duplicate' | 'ahead';
+
+/** A proposal whose row a committed batch changed. */
+export interface ProposalChange {
+  tenantId: string;
+  proposalId: string;
+  lifecycle: ProposalLifecycle;
+}
+
+export interface ProjectionResult {
+  /** One per event given, in the same order. */
+  outcomes: ProjectionOutcome[];
+  changed: ProposalChange[];
+}
+
+export interface RebuildSummary {
+  events: number;
+  proposals: number;
+  tenants: number;
+}
+
+export const rowOfEntity = (entity: ProposalEntity): ProposalRow => ({
+  proposalId: entity.proposalId,
+  tenantId: entity.tenantId,
+  type: entity.type,
+  agentId: entity.agentId,
+  sessionId: entity.sessionId,
+  status: entity.status,
+  lifecycle: entity.lifecycle,
+  proposal: entity.proposal,
+  decision: entity.decision,
+  vetoDeadline: entity.vetoDeadline ? entity.vetoDeadline.toISOString() : null,
+  decidedAt: entity.decidedAt.toISOString(),
+  updatedAt: entity.updatedAt.toISOString(),
+  lastHeight: entity.lastHeight,
+  history: entity.history,
+});
+
+const recordOf = (row: ProposalRow) => ({
+  proposal_id: row.proposalId,
+  tenant_id: row.tenantId,
+  type: row.type,
+  agent_id: row.agentId,
+  session_id: row.sessionId,
+  status: row.status,
+  lifecycle: row.lifecycle,
+  proposal: row.proposal,
+  decision: row.decision,
+  veto_deadline: row.vetoDeadline,
+  decided_at: row.decidedAt,
+  updated_at: row.updatedAt,
+  last_height: row.lastHeight,
+  history: row.history,
+});
+
+const UPSERT_PROPOSALS = `
+  INSERT INTO proposals AS p (proposal_id, tenant_id, type, agent_id, session_id, status, lifecycle, proposal, decision,
+                              veto_deadline, decided_at, updated_at, last_height, history)
+  SELECT proposal_id, tenant_id, type, agent_id, session_id, status, lifecycle, proposal, decision,
+         veto_deadline, decided_at, updated_at, last_height, history
+  FROM jsonb_to_recordset($1::jsonb) AS r(proposal_id text, tenant_id text, type text, agent_id text, session_id text,
+       status text, lifecycle text, proposal jsonb, decision jsonb, veto_deadline timestamptz, decided_at timestamptz,
+       updated_at timestamptz, last_height integer, history jsonb)
+  ON CONFLICT (proposal_id) DO UPDATE SET
+    type = EXCLUDED.type, agent_id = EXCLUDED.agent_id, session_id = EXCLUDED.session_id, status = EXCLUDED.status,
+    lifecycle = EXCLUDED.lifecycle, proposal = EXCLUDED.proposal, decision = EXCLUDED.decision,
+    veto_deadline = EXCLUDED.veto_deadline, decided_at = EXCLUDED.decided_at, updated_at = EXCLUDED.updated_at,
+    last_height = EXCLUDED.last_height, history = EXCLUDED.history
+  WHERE p.tenant_id = EXCLUDED.tenant_id`;
+
+/**
+ * Applies a batch of ledger events inside the caller's transaction. Each tenant's head row is
+ * locked (tenants in one order, so two projectors never deadlock), and an event is applied
+ * only when it is the tenant's next one: the head moves with the rows, so a redelivered event
+ * changes nothing and events that arrive early are left for later.
+ */
+const applyEvents = async (manager: EntityManager, events: readonly LedgerEvent[]): Promise<ProjectionResult> => {
+  const outcomes: ProjectionOutcome[] = new Array<ProjectionOutcome>(events.length);
+  const indexesByTenant = new Map<string, number[]>();
+  events.forEach((event, index) => {
+    const indexes = indexesByTenant.get(event.tenantId);
+    if (indexes) indexes.push(index);
+    else indexesByTenant.set(event.tenantId, [index]);
+  });
+  const tenants = [...indexesByTenant.keys()];
+  if (tenants.length === 0) return { outcomes, changed: [] };
+
+  await manager.query(
+    `INSERT INTO ledger_projection_heads (tenant_id, height, hash)
+     SELECT tenant_id, 0, $2 FROM unnest($1::text[]) AS tenant_id ORDER BY tenant_id
+     ON CONFLICT (tenant_id) DO NOTHING`,
+    [tenants, GENESIS_HASH],
+  );
+  const locked: { tenant_id: string; height: number; hash: string }[] = await manager.query(
+    'SELECT tenant_id, height, hash FROM ledger_projection_heads WHERE tenant_id = ANY($1::text[]) ORDER BY tenant_id FOR UPDATE',
+    [tenants],
+  );
+  const heads = new Map(locked.map((head) => [head.tenant_id, { height: head.height, hash: head.hash }]));
+
+  const toApply: LedgerEvent[] = [];
+  for (const [tenantId, indexes] of indexesByTenant) {
+    const head = heads.get(tenantId)!;
+    for (const index of [...indexes].sort((a, b) => events[a]!.height - events[b]!.height)) {
+      const event = events[index]!;
+      if (event.height <= head.height) {
+        outcomes[index] = 'duplicate';
+      } else if (event.height === head.height + 1) {
+        outcomes[index] = 'applied';
+        head.height = event.height;
+        head.hash = event.hash;
+        toApply.push(event);
+      } else {
+        outcomes[index] = 'ahead';
+      }
+    }
+  }
+  // A tenant whose first event is still in flight keeps no head row, as a rebuild would leave it.
+  const empty = tenants.filter((tenantId) => heads.get(tenantId)!.height === 0);
+  if (empty.length > 0) await manager.query('DELETE FROM ledger_projection_heads WHERE tenant_id = ANY($1::text[])', [empty]);
+  if (toApply.length === 0) return { outcomes, changed: [] };
+
+  const proposalIds = [...new Set(toApply.map(projectedProposalIdOf).filter((id): id is string => id !== undefined))];
+  const rows = new Map<string, ProposalRow>();
+  if (proposalIds.length > 0) {
+    for (const entity of await manager.getRepository(ProposalEntity).findBy({ proposalId: In(proposalIds) })) rows.set(entity.proposalId, rowOfEntity(entity));
+  }
+  const changed = new Map<string, ProposalRow>();
+  for (const event of toApply) {
+    const proposalId = projectedProposalIdOf(event);
+    if (proposalId === undefined) continue;
+    const before = rows.get(proposalId);
+    const after = projectProposalRow(before, event);
+    if (after && after !== before) {
+      rows.set(proposalId, after);
+      changed.set(proposalId, after);
+    }
+  }
+
+  if (changed.size > 0) await manager.query(UPSERT_PROPOSALS, [JSON.stringify([...changed.values()].map(recordOf))]);
+  const moved = [...new Set(toApply.map((event) => event.tenantId))].map((tenantId) => ({ tenant_id: tenantId, ...heads.get(tenantId)! }));
+  await manager.query(
+    `UPDATE ledger_projection_heads AS h SET height = r.height, hash = r.hash
+     FROM jsonb_to_recordset($1::jsonb) AS r(tenant_id text, height integer, hash text)
+     WHERE h.tenant_id = r.tenant_id`,
+    [JSON.stringify(moved)],
+  );
+  return {
+    outcomes,
+    changed: [...changed.values()].map((row) => ({ tenantId: row.tenantId, proposalId: row.proposalId, lifecycle: row.lifecycle })),
+  };
+};
+
+/**
+ * The PostgreSQL projection of the ledger stream: the `proposals` read model and, in the same
+ * transaction, each tenant's head (the last event applied), which is the projection's real
+ * checkpoint. A consumer may deliver events twice, late or out of order; the heads keep each
+ * tenant in order, so any number of projectors can share the work.
+ */
+export class ProposalProjection {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Applies a batch in one transaction: all of it that can be applied, or nothing. */
+  apply(events: readonly LedgerEvent[]): Promise<ProjectionResult> {
+    return this.dataSource.transaction((manager) => applyEvents(manager, events));
+  }
+
+  /**
+   * Empties the projection and applies every event again, in one transaction. `readEvents` is
+   * called after the tables are locked, so it must read up to the stream's end as it is then:
+   * what the live projection committed before is included, and what it applies after sees
+   * the rebuilt heads (it waits on the lock meanwhile, as readers do).
+   */
+  rebuild(readEvents: () => AsyncIterable<LedgerEvent>, chunkSize = 500): Promise<RebuildSummary> {
+    return this.dataSource.transaction(async (manager) => {
+      await manager.query('TRUNCATE proposals, ledger_projection_heads');
+      let events = 0;
+      let chunk: LedgerEvent[] = [];
+      const flush = async () => {
+        const { outcomes } = await applyEvents(manager, chunk);
+        const stray = outcomes.findIndex((outcome) => outcome !== 'applied');
+        if (stray >= 0) {
+          const event = chunk[stray]!;
+          throw new Error(`event ${event.height} of tenant ${event.tenantId} does not follow the one before it in the stream (${outcomes[stray]}): the ledger needs an integrity check`);
+        }
+        events += chunk.length;
+        chunk = [];
+      };
+      for await (const event of readEvents()) {
+        chunk.push(event);
+        if (chunk.length >= chunkSize) await flush();
+      }
+      await flush();
+      const [counts] = (await manager.query(
+        'SELECT (SELECT count(*) FROM proposals)::int AS proposals, (SELECT count(*) FROM ledger_projection_heads)::int AS tenants',
+      )) as { proposals: number; tenants: number }[];
+      return { events, proposals: counts?.proposals ?? 0, tenants: counts?.tenants ?? 0 };
+    });
+  }
+}
