@@ -1,0 +1,603 @@
+import { ACTION_TYPES, DECISION_STATUSES, LEDGER_EVENT_TYPES, PAYLOAD_CLASSES, ROLES, type Actor, type ApiKeyView, type AuthorizeResponse, type ProposalContext } from '@halm/contracts';
+import type { ProposalHistoryEntry, ProposalLifecycle } from '@halm/domain';
+import type { HealthController, HealthRegistry } from '@halm/platform';
+import type { AdminController } from '../admin.controller';
+import { ApiKeyGuard } from '../api-key.guard';
+import type { VerdictView } from '../approvals.controller';
+import type { GatewaySettings } from '../gateway.settings';
+import { OperatorGuard } from '../operator.guard';
+import type { ProposalsController, ProposalView } from '../proposals.controller';
+import { SandboxGuard } from '../sandbox/sandbox.guard';
+import type { DtoClass, DtoSchemas, JsonSchema } from './dto-schemas';
+import type { ApiDescription, GuardDoc, ResponseDoc, RouteDoc } from './openapi-document';
+import { enumSchema, objectSchema, ref } from './typed-schema';
+
+/*
+ * What the code cannot tell about the gateway's HTTP API: prose, response bodies and the
+ * meaning of guards. Paths, methods, parameters, request bodies and success statuses come
+ * from the controllers themselves (see openapi-document.ts). A route missing here still
+ * appears in /api/openapi.json, and apps/gateway/src/openapi/openapi.int.spec.ts fails until
+ * it is described.
+ */
+
+/** The quickstart seed's request and response, byte for byte. */
+export const SEED_REQUEST = { type: 'ledger:write', payload: { amount: 120, recipient: 'acme' }, context: { confidenceScore: 0.92 } };
+
+const SEED_RESPONSE: AuthorizeResponse = {
+  proposalId: 'prop_8f3a1c2e9b7d4f6a0c1e2d3b',
+  status: 'ALLOW',
+  allowed: true,
+  reasons: ['Action complies with active policy manifest', 'Confidence 0.92 exceeds auto-commit threshold 0.8'],
+  constraints: {},
+  vetoDeadline: null,
+  humanApprovalRequired: false,
+  decidedAt: '2026-03-15T10:00:00.000Z',
+};
+
+/** Requests for the reference and the playground; the OpenAPI test checks each against the request schema. */
+export const AUTHORIZE_EXAMPLES: NonNullable<RouteDoc['requestExamples']> = {
+  quickstart: { summary: 'Quickstart: pay 120 to acme', value: SEED_REQUEST },
+  'large-payment': {
+    summary: 'A payment of 50 000',
+    value: { type: 'ledger:write', payload: { amount: 50_000, recipient: 'acme' }, justification: 'Quarterly invoice', context: { confidenceScore: 0.97, agentId: 'agent_billing', sessionId: 'sess_abc' } },
+  },
+  'low-confidence': {
+    summary: 'A webhook at confidence 0.2',
+    value: { type: 'webhook:send', payload: { url: 'https://example.com/hooks/orders', event: 'order.shipped' }, context: { confidenceScore: 0.2 } },
+  },
+  recalibration: {
+    summary: 'A model recalibration',
+    value: { type: 'recalibrate:propose', payload: { model: 'risk-scorer', parameters: { threshold: 0.85 }, rationale: 'Fewer false positives' }, context: { confidenceScore: 0.9 } },
+  },
+};
+
+const json = (schema: JsonSchema, extra: { example?: unknown } = {}): ResponseDoc['content'] => ({ 'application/json': { schema, ...extra } });
+
+const ISO_TIME: JsonSchema = { type: 'string', format: 'date-time' };
+
+// ---------------------------------------------------------------- response bodies
+
+type CreatedTenant = Awaited<ReturnType<AdminController['createTenant']>>;
+type KeyList = Awaited<ReturnType<AdminController['listKeys']>>;
+type IssuedKey = Awaited<ReturnType<AdminController['issueKey']>>;
+type ProposalList = Awaited<ReturnType<ProposalsController['list']>>;
+type Liveness = ReturnType<HealthController['live']>;
+type HealthChecks = Awaited<ReturnType<HealthRegistry['report']>>['checks'];
+type HealthCheck = HealthChecks[string];
+/** What /health/ready sends (HealthController.ready writes it to the reply itself). */
+interface Readiness {
+  status: 'ok' | 'unavailable';
+  service: string;
+  checks: HealthChecks;
+}
+interface HealthReport extends Readiness {
+  live: true;
+  ready: boolean;
+}
+
+const LIFECYCLES: { [K in ProposalLifecycle]: true } = {
+  ALLOWED: true,
+  DENIED: true,
+  PENDING_APPROVAL: true,
+  APPROVED: true,
+  REJECTED: true,
+  HELD_FOR_VETO: true,
+  VETOED: true,
+  VETO_WINDOW_ELAPSED: true,
+};
+
+const SCHEMAS: Record<string, JsonSchema> = {
+  AuthorizeResponse: objectSchema<AuthorizeResponse>({
+    description: 'The decision, field for field as the quickstart documents it. Only `ALLOW` answers `allowed: true`, and only once the decision is durably in the ledger.',
+    properties: {
+      proposalId: { type: 'string', pattern: '^prop_[0-9a-f]{24}$', description: 'The name the gateway gave the proposal; poll `GET /api/kernel/proposals/{proposalId}` with it.' },
+      status: { type: 'string', enum: [...DECISION_STATUSES], description: 'ALLOW: go ahead. DENY: do not. REQUIRE_HUMAN: an approver decides. HELD_FOR_VETO: executable at `vetoDeadline` unless vetoed.' },
+      allowed: { type: 'boolean', description: 'True only for ALLOW. Gate the side effect on this.' },
+      reasons: { type: 'array', items: { type: 'string' }, description: 'Why, one human-readable reason per rule that decided.' },
+      constraints: { type: 'object', additionalProperties: true, description: 'Limits the policy attaches to the action (e.g. a maximum amount); empty when none.' },
+      vetoDeadline: { type: ['string', 'null'], format: 'date-time', description: 'For HELD_FOR_VETO: when the action becomes executable unless vetoed; otherwise null.' },
+      humanApprovalRequired: { type: 'boolean', description: 'True for REQUIRE_HUMAN.' },
+      decidedAt: { ...ISO_TIME, description: 'When the evaluator decided (UTC).' },
+    },
+    optional: {},
+    examples: [SEED_RESPONSE],
+  }),
+  InvalidParam: { type: 'object', properties: { name: { type: 'string', description: 'The JSON path of the field (e.g. `context.confidenceScore`), `body`, or a header name.' }, reason: { type: 'string' } }, required: ['name', 'reason'] },
+  ProblemDetails: {
+    type: 'object',
+    description: 'An RFC 9457 problem document (`application/problem+json`). Never echoes the rejected values.',
+    properties: {
+      type: { type: 'string', format: 'uri-reference', description: '`about:blank`, or a Halm problem type such as `/problems/invalid-request`.' },
+      title: { type: 'string' },
+      status: { type: 'integer', minimum: 400, maximum: 599 },
+      detail: { type: 'string' },
+      instance: { type: 'string', format: 'uri-reference', description: 'The request path.' },
+      invalidParams: { type: 'array', items: ref('InvalidParam'), description: 'Each bad field once, with the first rule it broke.' },
+    },
+    required: ['type', 'title', 'status', 'detail'],
+    additionalProperties: true,
+  },
+  ForbiddenProblem: {
+    allOf: [ref('ProblemDetails')],
+    properties: { requiredRoles: { type: 'array', items: { type: 'string', enum: [...ROLES] }, description: 'The roles of which the key needs one.' } },
+  },
+  FailClosedProblem: {
+    allOf: [ref('ProblemDetails')],
+    description: 'The evaluator or the ledger did not answer in time: nothing was recorded, and the body still says `allowed: false` so that a client reading only that fails closed too.',
+    properties: { allowed: { const: false }, reasons: { type: 'array', items: { type: 'string' } } },
+    required: ['allowed', 'reasons'],
+  },
+  RateLimitedProblem: {
+    allOf: [ref('ProblemDetails')],
+    properties: { retryAfter: { type: 'integer', minimum: 1, description: 'Seconds to wait, as in the Retry-After header.' } },
+    required: ['retryAfter'],
+  },
+  ApiKeyView: objectSchema<ApiKeyView>({
+    description: 'A key as the admin API lists it: never its secret.',
+    properties: {
+      id: { type: 'string' },
+      roles: { type: 'array', items: { type: 'string', enum: [...ROLES] } },
+      label: { type: 'string' },
+      createdAt: ISO_TIME,
+      revokedAt: { type: ['string', 'null'], format: 'date-time' },
+    },
+    optional: {},
+  }),
+  KeyList: objectSchema<KeyList>({ properties: { keys: { type: 'array', items: ref('ApiKeyView') } }, optional: {} }),
+  IssuedKey: objectSchema<IssuedKey>({
+    description: 'The new key. `secret` is shown this once; only its hash is stored.',
+    properties: {
+      id: { type: 'string' },
+      secret: { type: 'string', description: 'Send it as `Authorization: Bearer <secret>`.' },
+      roles: { type: 'array', items: { type: 'string', enum: [...ROLES] } },
+      label: { type: 'string' },
+    },
+    optional: {},
+  }),
+  CreatedTenant: objectSchema<CreatedTenant>({
+    properties: {
+      tenantId: { type: 'string' },
+      name: { type: 'string' },
+      adminKey: objectSchema<CreatedTenant['adminKey']>({
+        description: 'The tenant\'s first admin key; its `secret` is shown this once.',
+        properties: { id: { type: 'string' }, secret: { type: 'string' }, roles: { type: 'array', items: { type: 'string', enum: [...ROLES] } } },
+        optional: {},
+      }),
+    },
+    optional: {},
+  }),
+  Actor: objectSchema<Actor>({
+    description: 'Who did it: an API key (its id, never its secret) or the kernel itself.',
+    properties: { kind: { type: 'string', enum: ['key', 'kernel'] }, id: { type: 'string' } },
+    optional: {},
+  }),
+  ProposalHistoryEntry: objectSchema<ProposalHistoryEntry>({
+    description: 'One ledger event about the proposal.',
+    properties: {
+      type: { type: 'string', enum: [...LEDGER_EVENT_TYPES] },
+      height: { type: 'integer', minimum: 1, description: 'The event\'s height in the tenant\'s ledger.' },
+      recordedAt: ISO_TIME,
+      by: ref('Actor'),
+      reason: { type: 'string' },
+    },
+    optional: { by: true, reason: true },
+  }),
+  ProposalContext: objectSchema<ProposalContext>({
+    properties: { confidenceScore: { type: 'number', minimum: 0, maximum: 1 }, sessionId: { type: 'string' }, agentId: { type: 'string' } },
+    optional: { confidenceScore: true, sessionId: true, agentId: true },
+  }),
+  ProposalView: objectSchema<ProposalView>({
+    description: 'A proposal as it stands now: the decision\'s fields, its lifecycle since, and the ledger events that got it there.',
+    properties: {
+      proposalId: { type: 'string' },
+      type: { type: 'string', enum: [...ACTION_TYPES] },
+      status: { type: 'string', enum: [...DECISION_STATUSES], description: 'The decision\'s status; `lifecycle` says where the proposal stands now.' },
+      lifecycle: enumSchema<ProposalLifecycle>(LIFECYCLES),
+      allowed: { type: 'boolean', description: 'True only while the action may execute: allowed outright, approved, or its veto window elapsed.' },
+      reasons: { type: 'array', items: { type: 'string' } },
+      constraints: { type: 'object', additionalProperties: true },
+      vetoDeadline: { type: ['string', 'null'], format: 'date-time' },
+      humanApprovalRequired: { type: 'boolean' },
+      decidedAt: ISO_TIME,
+      updatedAt: { ...ISO_TIME, description: 'When the last event about it was recorded.' },
+      payload: { type: 'object', additionalProperties: true },
+      context: ref('ProposalContext'),
+      history: { type: 'array', items: ref('ProposalHistoryEntry') },
+    },
+    optional: {},
+  }),
+  ProposalList: objectSchema<ProposalList>({
+    properties: {
+      proposals: { type: 'array', items: ref('ProposalView'), description: 'Newest decision first.' },
+      next: { type: ['string', 'null'], description: 'Pass as `before` for the next page; null on the last page.' },
+    },
+    optional: {},
+  }),
+  VerdictView: objectSchema<VerdictView>({
+    description: 'What the verdict recorded: the proposal\'s lifecycle now and the ledger event.',
+    properties: {
+      proposalId: { type: 'string' },
+      lifecycle: enumSchema<ProposalLifecycle>(LIFECYCLES),
+      event: objectSchema<VerdictView['event']>({
+        properties: { type: { type: 'string', enum: [...LEDGER_EVENT_TYPES] }, height: { type: 'integer', minimum: 1 }, hash: { type: 'string', pattern: '^[0-9a-f]{64}$' } },
+        optional: {},
+      }),
+    },
+    optional: {},
+  }),
+  HealthCheck: objectSchema<HealthCheck>({
+    properties: { status: { type: 'string', enum: ['up', 'down'] }, error: { type: 'string', description: 'Why it is down.' } },
+    optional: { error: true },
+  }),
+  Liveness: objectSchema<Liveness>({ properties: { status: { const: 'ok' }, service: { type: 'string' } }, optional: {} }),
+  Readiness: objectSchema<Readiness>({
+    properties: {
+      status: { type: 'string', enum: ['ok', 'unavailable'] },
+      service: { type: 'string' },
+      checks: { type: 'object', additionalProperties: ref('HealthCheck'), description: 'Each dependency (nats, jetstream, postgres) by name.' },
+    },
+    optional: {},
+  }),
+  HealthReport: objectSchema<HealthReport>({
+    properties: {
+      status: { type: 'string', enum: ['ok', 'unavailable'] },
+      service: { type: 'string' },
+      live: { const: true },
+      ready: { type: 'boolean' },
+      checks: { type: 'object', additionalProperties: ref('HealthCheck') },
+    },
+    optional: {},
+  }),
+};
+
+// ---------------------------------------------------------------- shared responses
+
+const problemContent = (schema: string, example: Record<string, unknown>): ResponseDoc['content'] => ({
+  'application/problem+json': { schema: ref(schema), example },
+});
+
+const RESPONSES: Record<string, ResponseDoc> = {
+  InvalidRequest: {
+    description: 'Bad input: malformed JSON, a body that is not an object, an unknown value, a wrong type, a value out of range, `null` where a value is optional. `invalidParams` names each bad field or parameter.',
+    content: problemContent('ProblemDetails', {
+      type: '/problems/invalid-request',
+      title: 'Bad Request',
+      status: 400,
+      detail: 'Invalid request: context.confidenceScore must be a number between 0 and 1',
+      instance: '/api/kernel/authorize',
+      invalidParams: [{ name: 'context.confidenceScore', reason: 'must be a number between 0 and 1' }],
+    }),
+  },
+  Unauthorized: {
+    description: 'The Authorization header is missing or malformed, or the key is unknown or revoked.',
+    content: problemContent('ProblemDetails', {
+      type: 'about:blank',
+      title: 'Unauthorized',
+      status: 401,
+      detail: 'The API key is unknown or revoked',
+      instance: '/api/kernel/authorize',
+      invalidParams: [{ name: 'Authorization', reason: 'The API key is unknown or revoked' }],
+    }),
+  },
+  Forbidden: {
+    description: 'The key lacks the role this call needs (`requiredRoles` says which), or is not the operator key.',
+    content: problemContent('ForbiddenProblem', {
+      type: 'about:blank',
+      title: 'Forbidden',
+      status: 403,
+      detail: 'This API key lacks the role this call needs: agent',
+      instance: '/api/kernel/authorize',
+      requiredRoles: ['agent'],
+    }),
+  },
+  NotFound: {
+    description: 'No such resource in the key\'s tenant. Another tenant\'s id answers exactly like one that does not exist.',
+    content: problemContent('ProblemDetails', { type: 'about:blank', title: 'Not Found', status: 404, detail: 'No such proposal', instance: '/api/kernel/proposals/prop_0000' }),
+  },
+  ContentTooLarge: {
+    description: 'The body is larger than 256 KiB.',
+    content: problemContent('ProblemDetails', {
+      type: 'about:blank',
+      title: 'Content Too Large',
+      status: 413,
+      detail: 'The request body is larger than this endpoint accepts',
+      instance: '/api/kernel/authorize',
+      invalidParams: [{ name: 'body', reason: 'is too large' }],
+    }),
+  },
+  UnsupportedMediaType: {
+    description: 'The body is not `application/json`.',
+    content: problemContent('ProblemDetails', {
+      type: 'about:blank',
+      title: 'Unsupported Media Type',
+      status: 415,
+      detail: 'The request body must be application/json',
+      instance: '/api/kernel/authorize',
+      invalidParams: [{ name: 'content-type', reason: 'must be application/json' }],
+    }),
+  },
+  TooManyRequests: {
+    description: 'This client address used up its sandbox requests; wait `Retry-After` seconds.',
+    headers: { 'Retry-After': { description: 'Seconds until the next request is accepted.', schema: { type: 'integer', minimum: 1 } } },
+    content: problemContent('RateLimitedProblem', {
+      type: '/problems/rate-limited',
+      title: 'Too Many Requests',
+      status: 429,
+      detail: 'Too many sandbox requests from this address: 10 per 10 s, bursts of 10. Retry in 1 s',
+      instance: '/api/sandbox/authorize',
+      retryAfter: 1,
+    }),
+  },
+  Conflict: {
+    description: 'The proposal is not in a state this verdict applies to: already settled, not waiting for this kind of verdict, or past its veto deadline.',
+    content: problemContent('ProblemDetails', {
+      type: 'about:blank',
+      title: 'Conflict',
+      status: 409,
+      detail: 'Cannot veto prop_8f3a1c2e9b7d4f6a0c1e2d3b: the veto window closed at 2026-03-15T11:00:00.000Z',
+      instance: '/api/kernel/proposals/prop_8f3a1c2e9b7d4f6a0c1e2d3b/veto',
+      lifecycle: 'VETO_WINDOW_ELAPSED',
+    }),
+  },
+  LedgerUnavailable: {
+    description: 'The ledger did not answer: nothing was recorded; retry.',
+    content: problemContent('ProblemDetails', {
+      type: 'about:blank',
+      title: 'Service Unavailable',
+      status: 503,
+      detail: 'The verdict could not be recorded in the ledger: no responder',
+      instance: '/api/kernel/proposals/prop_8f3a1c2e9b7d4f6a0c1e2d3b/approve',
+    }),
+  },
+  FailClosed: {
+    description: 'The policy evaluator or the ledger did not answer: nothing was recorded, and nothing may proceed (fail closed).',
+    content: problemContent('FailClosedProblem', {
+      type: 'about:blank',
+      title: 'Service Unavailable',
+      status: 503,
+      detail: 'The policy evaluator did not answer; nothing may proceed (fail closed)',
+      instance: '/api/kernel/authorize',
+      allowed: false,
+      reasons: ['The policy evaluator did not answer: no responder'],
+    }),
+  },
+};
+
+// ---------------------------------------------------------------- guards
+
+const GUARDS = new Map<DtoClass, GuardDoc>([
+  [ApiKeyGuard, { security: [{ apiKey: [] }], responses: { 401: 'Unauthorized', 403: 'Forbidden' } }],
+  [OperatorGuard, { security: [{ operatorKey: [] }], responses: { 401: 'Unauthorized', 403: 'Forbidden' } }],
+  [SandboxGuard, { responses: { 404: 'NotFound', 429: 'TooManyRequests' } }],
+]);
+
+// ---------------------------------------------------------------- routes
+
+const authorizeDescription =
+  'Ask before any side effect. The gateway validates the request, names the proposal, has the policy evaluator decide it against the tenant\'s active manifest and the ledger record it, and answers only once the decision is durably recorded. Proceed only if `allowed` is true.';
+
+const routes = (settings: GatewaySettings): Record<string, RouteDoc> => ({
+  'POST /api/kernel/authorize': {
+    operationId: 'authorize',
+    summary: 'Authorize an action',
+    description: `${authorizeDescription} The key decides the tenant.`,
+    tags: ['Kernel'],
+    requestExamples: AUTHORIZE_EXAMPLES,
+    success: { description: 'The decision, recorded in the tenant\'s ledger.', content: json(ref('AuthorizeResponse'), { example: SEED_RESPONSE }) },
+    responses: { 503: 'FailClosed' },
+  },
+  'POST /api/sandbox/authorize': {
+    operationId: 'authorizeInSandbox',
+    summary: 'Authorize an action in the public sandbox',
+    description: [
+      `The same request and answer as \`POST /api/kernel/authorize\`, without a key: decided and recorded for the public \`sandbox\` tenant under the default policy. For trying Halm out (the docs page's playground uses it), not for real agents.`,
+      `Rate-limited per client IP: ${settings.SANDBOX_RATE_LIMIT} requests per ${settings.SANDBOX_RATE_WINDOW_MS / 1000} s, bursts of ${settings.SANDBOX_BURST} (counted by each gateway instance). Answers 404 when the deployment disabled the sandbox (\`SANDBOX_ENABLED=false\`).`,
+    ].join('\n\n'),
+    tags: ['Sandbox'],
+    requestExamples: AUTHORIZE_EXAMPLES,
+    success: { description: 'The decision, recorded in the sandbox tenant\'s ledger.', content: json(ref('AuthorizeResponse'), { example: SEED_RESPONSE }) },
+    responses: { 503: 'FailClosed' },
+  },
+  'GET /api/kernel/proposals': {
+    operationId: 'listProposals',
+    summary: 'List proposals',
+    description: 'The tenant\'s proposals, newest decision first, from the ledger\'s projection; filter by lifecycle (e.g. `PENDING_APPROVAL,HELD_FOR_VETO` for what awaits approvers).',
+    tags: ['Kernel'],
+    parameters: {
+      lifecycle: { description: 'Only proposals in these lifecycles, comma-separated (`?lifecycle=PENDING_APPROVAL,HELD_FOR_VETO`).', example: ['PENDING_APPROVAL', 'HELD_FOR_VETO'] },
+      limit: { description: 'Page size, 1 to 200 (default 50).', example: 50 },
+      before: { description: 'Only proposals decided before this ISO 8601 time, or the `next` value of an earlier page.' },
+    },
+    success: { description: 'One page of proposals.', content: json(ref('ProposalList')) },
+  },
+  'GET /api/kernel/proposals/:proposalId': {
+    operationId: 'getProposal',
+    summary: 'Get a proposal, or wait for it to change',
+    description: 'Where a proposal stands now. With `waitMs`, while the proposal is open (PENDING_APPROVAL or HELD_FOR_VETO) or not projected yet (its decision was just recorded), the call waits up to `waitMs` for it to change, then answers its state either way (404 if it never appeared).',
+    tags: ['Kernel'],
+    parameters: {
+      proposalId: { description: 'The `proposalId` the authorize call answered.', example: 'prop_8f3a1c2e9b7d4f6a0c1e2d3b' },
+      waitMs: { description: 'Long-poll: wait up to this many milliseconds (0 to 30000) for an open proposal to change.', example: 10_000 },
+    },
+    success: { description: 'The proposal.', content: json(ref('ProposalView')) },
+    responses: { 404: 'NotFound' },
+  },
+  'POST /api/kernel/proposals/:proposalId/approve': {
+    operationId: 'approveProposal',
+    summary: 'Approve a proposal',
+    description: 'Lets a REQUIRE_HUMAN proposal proceed: its lifecycle becomes APPROVED and it may execute. Recorded in the ledger as ProposalApproved; a second verdict on the same proposal is a 409.',
+    tags: ['Approvals'],
+    parameters: { proposalId: { description: 'The proposal\'s id.', example: 'prop_8f3a1c2e9b7d4f6a0c1e2d3b' } },
+    requestExamples: { reason: { summary: 'With a reason for the ledger', value: { reason: 'Checked with finance' } } },
+    success: { description: 'The verdict, recorded in the ledger.', content: json(ref('VerdictView')) },
+    responses: { 404: 'NotFound', 409: 'Conflict', 503: 'LedgerUnavailable' },
+  },
+  'POST /api/kernel/proposals/:proposalId/reject': {
+    operationId: 'rejectProposal',
+    summary: 'Reject a proposal',
+    description: 'Refuses a REQUIRE_HUMAN proposal: its lifecycle becomes REJECTED. Recorded in the ledger as ProposalRejected.',
+    tags: ['Approvals'],
+    parameters: { proposalId: { description: 'The proposal\'s id.', example: 'prop_8f3a1c2e9b7d4f6a0c1e2d3b' } },
+    requestExamples: { reason: { summary: 'With a reason for the ledger', value: { reason: 'Recipient not on the allow list' } } },
+    success: { description: 'The verdict, recorded in the ledger.', content: json(ref('VerdictView')) },
+    responses: { 404: 'NotFound', 409: 'Conflict', 503: 'LedgerUnavailable' },
+  },
+  'POST /api/kernel/proposals/:proposalId/veto': {
+    operationId: 'vetoProposal',
+    summary: 'Veto a proposal',
+    description: 'Stops a HELD_FOR_VETO proposal before its `vetoDeadline`: its lifecycle becomes VETOED. After the deadline the window has elapsed and the veto is a 409. Recorded in the ledger as ProposalVetoed.',
+    tags: ['Approvals'],
+    parameters: { proposalId: { description: 'The proposal\'s id.', example: 'prop_8f3a1c2e9b7d4f6a0c1e2d3b' } },
+    requestExamples: { reason: { summary: 'With a reason for the ledger', value: { reason: 'Model change not reviewed' } } },
+    success: { description: 'The verdict, recorded in the ledger.', content: json(ref('VerdictView')) },
+    responses: { 404: 'NotFound', 409: 'Conflict', 503: 'LedgerUnavailable' },
+  },
+  'POST /api/admin/tenants': {
+    operationId: 'createTenant',
+    summary: 'Create a tenant',
+    description: 'Creates a tenant with a first admin key. Needs the deployment\'s operator key (`OPERATOR_API_KEY`).',
+    tags: ['Admin'],
+    requestExamples: { acme: { summary: 'A tenant named acme', value: { name: 'acme' } } },
+    success: { description: 'The tenant and its first admin key (the secret is shown this once).', content: json(ref('CreatedTenant')) },
+  },
+  'GET /api/admin/keys': {
+    operationId: 'listKeys',
+    summary: 'List the tenant\'s API keys',
+    tags: ['Admin'],
+    success: { description: 'Every key of the tenant, revoked ones included; never a secret.', content: json(ref('KeyList')) },
+  },
+  'POST /api/admin/keys': {
+    operationId: 'issueKey',
+    summary: 'Issue an API key',
+    tags: ['Admin'],
+    requestExamples: { agent: { summary: 'A key for an agent', value: { roles: ['agent'], label: 'billing agent' } } },
+    success: { description: 'The new key (the secret is shown this once).', content: json(ref('IssuedKey')) },
+  },
+  'DELETE /api/admin/keys/:keyId': {
+    operationId: 'revokeKey',
+    summary: 'Revoke an API key',
+    description: 'Every gateway drops the key from its cache at once. Revoking twice keeps the first time.',
+    tags: ['Admin'],
+    parameters: { keyId: { description: 'The key\'s `id`.', example: 'key_3f2a9c1b7d4e' } },
+    success: { description: 'Revoked.' },
+    responses: { 404: 'NotFound' },
+  },
+  'GET /api/openapi.json': {
+    operationId: 'getOpenApiDocument',
+    summary: 'This OpenAPI 3.1 document',
+    description: 'Generated from the gateway\'s code at start: its routes, their parameters and the validation rules of their request bodies.',
+    tags: ['Docs'],
+    success: { description: 'The document.', content: json({ type: 'object', required: ['openapi', 'info', 'paths'], properties: { openapi: { const: '3.1.0' } } }) },
+  },
+  'GET /docs': {
+    operationId: 'getDocsPage',
+    summary: 'The API docs page with the playground',
+    description: 'A self-contained HTML page: this reference, and a playground that sends a request to the sandbox (or, with your key, to your tenant) and shows the decision.',
+    tags: ['Docs'],
+    success: { description: 'The page.', content: { 'text/html': { schema: { type: 'string' } } } },
+  },
+  'GET /docs/assets/docs.js': {
+    operationId: 'getDocsScript',
+    summary: 'The docs page\'s script',
+    tags: ['Docs'],
+    success: { description: 'JavaScript.', content: { 'text/javascript': { schema: { type: 'string' } } } },
+  },
+  'GET /docs/assets/docs.css': {
+    operationId: 'getDocsStyles',
+    summary: 'The docs page\'s styles',
+    tags: ['Docs'],
+    success: { description: 'CSS.', content: { 'text/css': { schema: { type: 'string' } } } },
+  },
+  'GET /health': {
+    operationId: 'getHealth',
+    summary: 'Liveness and readiness',
+    description: 'Each dependency\'s state (NATS, JetStream, PostgreSQL).',
+    tags: ['Operations'],
+    success: { status: 200, description: 'Live and ready.', content: json(ref('HealthReport')) },
+    responses: { 503: { description: 'Not ready: a dependency is down, or the gateway is shutting down.', content: json(ref('HealthReport')) } },
+  },
+  'GET /health/live': {
+    operationId: 'getLiveness',
+    summary: 'Liveness',
+    description: 'Answers while the process runs.',
+    tags: ['Operations'],
+    success: { description: 'The process runs.', content: json(ref('Liveness')) },
+  },
+  'GET /health/ready': {
+    operationId: 'getReadiness',
+    summary: 'Readiness',
+    description: 'Answers 200 when every dependency answers and the gateway is not shutting down.',
+    tags: ['Operations'],
+    success: { status: 200, description: 'Ready.', content: json(ref('Readiness')) },
+    responses: { 503: { description: 'Not ready.', content: json(ref('Readiness')) } },
+  },
+  'GET /metrics': {
+    operationId: 'getMetrics',
+    summary: 'Prometheus metrics',
+    description: 'HTTP and NATS latency histograms, decisions by status, and Node\'s defaults, in the Prometheus text format.',
+    tags: ['Operations'],
+    success: { status: 200, description: 'The metrics.', content: { 'text/plain': { schema: { type: 'string' } } } },
+  },
+});
+
+const PROPERTY_DESCRIPTIONS: Record<string, Record<string, string>> = {
+  AuthorizeRequest: {
+    type: 'The kind of side effect the agent asks about.',
+    payload: 'Action-specific data; the fields it needs depend on `type` (e.g. `amount` and `recipient` for `ledger:write`).',
+    justification: 'Why the agent wants to do it.',
+    context: 'What the agent knows about itself.',
+  },
+  AuthorizeContext: {
+    confidenceScore: 'The agent\'s confidence, 0.0 – 1.0.',
+    sessionId: 'The conversation or run the action belongs to.',
+    agentId: 'Which agent asks.',
+  },
+  CreateTenant: { name: 'The tenant\'s display name.' },
+  IssueKey: { roles: 'What the key may do: `agent` authorizes, `approver` approves and vetoes, `admin` manages keys, `auditor` reads.', label: 'A note for humans.' },
+};
+
+/** The gateway's API description, with this deployment's sandbox limits in the prose. */
+export const describeGatewayApi = (settings: GatewaySettings, version: string): ApiDescription => ({
+  info: {
+    title: 'Halm API',
+    version,
+    summary: 'The runtime governance kernel for AI agents.',
+    description:
+      'Before an agent does anything with a side effect it asks Halm: `POST /api/kernel/authorize`. Halm decides against the tenant\'s versioned policy, records the proposal and the decision in a tamper-evident ledger, and answers. Errors are RFC 9457 problem details (`application/problem+json`) whose `invalidParams` name each bad field.',
+    license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
+  },
+  servers: [{ url: '/', description: 'This gateway' }],
+  tags: [
+    { name: 'Kernel', description: 'Authorize actions and follow their proposals. Needs an API key.' },
+    { name: 'Approvals', description: 'Approvers settle what waits for them. Each verdict is a ledger event.' },
+    { name: 'Sandbox', description: 'Try the kernel without a key, on the public sandbox tenant.' },
+    { name: 'Admin', description: 'Tenants and API keys.' },
+    { name: 'Docs', description: 'This document and the docs page.' },
+    { name: 'Operations', description: 'Health and metrics, as every Halm service answers them.' },
+  ],
+  routes: routes(settings),
+  guards: GUARDS,
+  responses: RESPONSES,
+  schemas: SCHEMAS,
+  securitySchemes: {
+    apiKey: { type: 'http', scheme: 'bearer', description: 'A tenant\'s API key: `Authorization: Bearer halm_…`. The key decides the tenant; its roles (agent, approver, admin, auditor) decide what it may do.' },
+    operatorKey: { type: 'http', scheme: 'bearer', description: 'The deployment\'s operator key (`OPERATOR_API_KEY` of the gateway).' },
+  },
+  bodyResponses: { 400: 'InvalidRequest', 413: 'ContentTooLarge', 415: 'UnsupportedMediaType' },
+  invalidRequestResponse: 'InvalidRequest',
+  propertyDescriptions: PROPERTY_DESCRIPTIONS,
+  // The payload rules of each action type (PAYLOAD_CLASSES, checked by the authorize handler) as
+  // JSON Schema conditionals on `type`: one component per payload class.
+  extendSchemas: (dtos: DtoSchemas) => ({
+    AuthorizeRequest: {
+      allOf: Object.entries(PAYLOAD_CLASSES).map(([type, payloadClass]) => ({
+        if: { properties: { type: { const: type } }, required: ['type'] },
+        then: { properties: { payload: dtos.ref(payloadClass) } },
+      })),
+    },
+  }),
+  customRules: {
+    // ListProposalsQuery.before: an ISO time or an earlier page's `next`, checked by parseCursor.
+    isProposalCursor: () => ({ type: 'string' }),
+  },
+});
