@@ -67,7 +67,7 @@ describe('POST /api/kernel/authorize through the six services', () => {
     expect(body['reasons']).toEqual(['Action complies with active policy manifest', 'Confidence 0.92 exceeds auto-commit threshold 0.8']);
   });
 
-  it('answers only after the decision is in the tenant ledger, hash-chained', async () => {
+  it('answers only after the decision is in the tenant ledger, hash-chained after the default policy', async () => {
     const { tenantId, agentKey } = await halm.createTenant('acme');
 
     const first = (await (await authorize(halm.gatewayUrl, agentKey, SEED_REQUEST)).json()) as { proposalId: string };
@@ -77,14 +77,20 @@ describe('POST /api/kernel/authorize through the six services', () => {
     };
 
     const events = await ledgerOf(tenantId);
-    expect(events.map((event) => [event.height, event.type, (event.data as { decision: { proposalId: string } }).decision.proposalId])).toEqual([
-      [1, 'DecisionRecorded', first.proposalId],
-      [2, 'DecisionRecorded', second.proposalId],
+    expect(events.map((event) => [event.height, event.type])).toEqual([
+      [1, 'PolicyPublished'],
+      [2, 'PolicyActivated'],
+      [3, 'DecisionRecorded'],
+      [4, 'DecisionRecorded'],
+    ]);
+    expect(events.slice(2).map((event) => (event.data as { decision: { proposalId: string; policy: { version: number } } }).decision)).toEqual([
+      expect.objectContaining({ proposalId: first.proposalId, policy: expect.objectContaining({ version: 1 }) }),
+      expect.objectContaining({ proposalId: second.proposalId, policy: expect.objectContaining({ version: 1 }) }),
     ]);
     expect(second.status).toBe('REQUIRE_HUMAN');
     expect(verifyChain(events)).toEqual([]);
     expect(events[0]?.prevHash).toBe('0'.repeat(64));
-    expect(events[1]?.prevHash).toBe(events[0]?.hash);
+    expect(events[3]?.prevHash).toBe(events[2]?.hash);
   });
 
   it('keeps two tenants on independent chains', async () => {
@@ -99,8 +105,8 @@ describe('POST /api/kernel/authorize through the six services', () => {
 
     const acmeChain = await ledgerOf(acme.tenantId);
     const globexChain = await ledgerOf(globex.tenantId);
-    expect(acmeChain.map((event) => event.height)).toEqual([1, 2]);
-    expect(globexChain.map((event) => event.height)).toEqual([1]);
+    expect(acmeChain.map((event) => event.height)).toEqual([1, 2, 3, 4]);
+    expect(globexChain.map((event) => event.height)).toEqual([1, 2, 3]);
     expect(acmeChain.every((event) => event.tenantId === acme.tenantId)).toBe(true);
     expect(verifyChain(acmeChain)).toEqual([]);
     expect(verifyChain(globexChain)).toEqual([]);
@@ -139,7 +145,8 @@ describe('POST /api/kernel/authorize through the six services', () => {
     }
     const gatewayMetrics = await (await fetch(`${halm.gatewayUrl}/metrics`)).text();
     expect(gatewayMetrics).toMatch(/halm_decisions_total\{status="ALLOW",service="gateway"\} [1-9]/);
-    expect((await (await fetch(`${halm.gatewayUrl}/health`)).json()).checks.postgres.status).toBe('up');
+    const gatewayHealth = (await (await fetch(`${halm.gatewayUrl}/health`)).json()) as { checks: Record<string, { status: string }> };
+    expect(gatewayHealth.checks['postgres']?.status).toBe('up');
   });
 
   it('rejects bad input with a problem document naming the field', async () => {
@@ -181,6 +188,6 @@ describe('POST /api/kernel/authorize through the six services', () => {
     expect(response.status).toBe(503);
     const body = (await response.json()) as { allowed: boolean; reasons: string[] };
     expect(body.allowed).toBe(false);
-    expect(body.reasons[0]).toMatch(/could not be recorded in the ledger/);
+    expect(body.reasons[0]).toMatch(/No decision could be taken|could not be recorded in the ledger/);
   });
 });

@@ -34,7 +34,7 @@ describe('each service as its own process', () => {
     const exited = new Promise<number | null>((resolve) => evaluator.once('exit', (code) => resolve(code)));
 
     const requests = Array.from({ length: 60 }, (_, index) =>
-      authorize(halm.gatewayUrl, agentKey, { type: 'task:create', payload: { index }, context: { confidenceScore: 0.95 } }),
+      authorize(halm.gatewayUrl, agentKey, { type: 'task:create', payload: { title: `task ${index}` }, context: { confidenceScore: 0.95 } }),
     );
     setTimeout(() => evaluator.kill('SIGTERM'), 15);
     const responses = await Promise.all(requests);
@@ -43,9 +43,9 @@ describe('each service as its own process', () => {
     expect(await exited).toBe(0);
     expect(responses.every((response) => response.status === 200 || response.status === 503)).toBe(true);
     const recorded = new Set(
-      (await (await LedgerStore.open(halm.nats.connection, halm.nats.topology)).read(tenantId)).map(
-        (event) => (event.data as { decision: { proposalId: string } }).decision.proposalId,
-      ),
+      (await (await LedgerStore.open(halm.nats.connection, halm.nats.topology)).read(tenantId))
+        .filter((event) => event.type === 'DecisionRecorded')
+        .map((event) => (event.data as { decision: { proposalId: string } }).decision.proposalId),
     );
     responses.forEach((response, index) => {
       const body = bodies[index]!;
@@ -66,7 +66,9 @@ describe('each service as its own process', () => {
 
     expect(responses.map((response) => response.status)).toEqual(Array(120).fill(200));
     const events = await (await LedgerStore.open(halm.nats.connection, halm.nats.topology)).read(tenantId);
-    expect(events.map((event) => event.height)).toEqual(Array.from({ length: 120 }, (_, index) => index + 1));
+    // The default policy's two events, then the 120 decisions.
+    expect(events.map((event) => event.height)).toEqual(Array.from({ length: 122 }, (_, index) => index + 1));
+    expect(events.filter((event) => event.type === 'DecisionRecorded')).toHaveLength(120);
     expect(verifyChain(events, undefined, tenantId)).toEqual([]);
     const appendedBy = ['ledger', 'ledger-2'].map((label) => (halm.logs.get(label) ?? []).length);
     expect(appendedBy.every((lines) => lines > 0)).toBe(true);

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { ensureLedgerStream } from '@halm/messaging';
-import { createDataSource, migrate, TenantDirectory } from '@halm/persistence';
+import { createDataSource, migrate, TenantDirectory, type ApiKeyRole } from '@halm/persistence';
 import {
   createTestDatabase,
   freeBasePort,
@@ -22,6 +22,8 @@ export interface E2eStack extends AsyncDisposable {
   /** Every JSON log line each service printed, by instance label. */
   logs: Map<string, Record<string, unknown>[]>;
   createTenant(name: string): Promise<{ tenantId: string; agentKey: string }>;
+  /** Another key of the tenant, with these roles; its secret. */
+  issueKey(tenantId: string, roles: ApiKeyRole[]): Promise<string>;
 }
 
 /**
@@ -65,6 +67,7 @@ export const startE2eStack = async (services?: readonly ServiceName[], environme
       const key = await directory.issueKey(tenant.id, ['agent']);
       return { tenantId: tenant.id, agentKey: key.secret };
     },
+    issueKey: async (tenantId, roles) => (await directory.issueKey(tenantId, roles)).secret,
     [Symbol.asyncDispose]: async () => {
       await stack.stop();
       await dataSource.destroy();

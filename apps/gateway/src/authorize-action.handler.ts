@@ -1,22 +1,45 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import type {
-  AppendReply,
-  AppendRequest,
-  AuthorizeRequestDto,
-  AuthorizeResponse,
-  EvaluateReply,
-  EvaluateRequest,
-  Proposal,
-  Topology,
+import {
+  payloadProblems,
+  type AppendReply,
+  type AppendRequest,
+  type AuthorizeRequestDto,
+  type AuthorizeResponse,
+  type Decision,
+  type EvaluateReply,
+  type EvaluateRequest,
+  type Proposal,
+  type Topology,
 } from '@halm/contracts';
+import { compileManifest } from '@halm/domain';
 import { RpcClient, RpcError, TOPOLOGY } from '@halm/messaging';
 import type { Principal } from '@halm/persistence';
-import { LOGGER, Metrics, problem, ProblemException, SETTINGS } from '@halm/platform';
+import { LOGGER, Metrics, problem, ProblemException, SETTINGS, validationProblem } from '@halm/platform';
 import type { Logger } from 'pino';
 import type { GatewaySettings } from './gateway.settings';
 
 export const newProposalId = (): string => `prop_${randomBytes(12).toString('hex')}`;
+
+const MAX_DECISION_ATTEMPTS = 4;
+
+/**
+ * A manifest to publish is compiled here, so a bad one is refused with the path of each bad
+ * field, and recorded in its normalized form with the hash the kernel will publish it under.
+ */
+const normalizePolicyUpdate = (payload: Record<string, unknown>): Record<string, unknown> => {
+  if (payload['operation'] !== 'publish') return { operation: payload['operation'], version: payload['version'], hash: payload['hash'] };
+  const compilation = compileManifest(payload['manifest'] as object);
+  if (!compilation.ok) {
+    throw validationProblem(
+      compilation.errors.map((error) => ({
+        name: `payload.manifest${error.path.replace(/\//g, '.').replace(/^\.$/, '')}`,
+        reason: error.line !== undefined ? `${error.message} (line ${error.line}, column ${error.column})` : error.message,
+      })),
+    );
+  }
+  return { operation: 'publish', manifest: compilation.manifest.document, hash: compilation.manifest.hash };
+};
 
 /**
  * Names the proposal, asks the policy-evaluator for a decision and has the ledger record it.
@@ -33,11 +56,13 @@ export class AuthorizeActionHandler {
   ) {}
 
   async handle(principal: Principal, request: AuthorizeRequestDto, now: Date): Promise<AuthorizeResponse> {
+    const problems = payloadProblems(request.type, request.payload);
+    if (problems.length > 0) throw validationProblem(problems);
     const proposal: Proposal = {
       proposalId: newProposalId(),
       tenantId: principal.tenantId,
       type: request.type,
-      payload: request.payload,
+      payload: request.type === 'policy:update' ? normalizePolicyUpdate(request.payload) : request.payload,
       ...(request.justification !== undefined ? { justification: request.justification } : {}),
       context: {
         ...(request.context?.confidenceScore !== undefined ? { confidenceScore: request.context.confidenceScore } : {}),
@@ -47,18 +72,7 @@ export class AuthorizeActionHandler {
       submittedAt: now.toISOString(),
     };
 
-    const { decision } = await this.call<EvaluateRequest, EvaluateReply>(
-      this.topology.evaluateSubject,
-      { proposal },
-      this.settings.EVALUATE_TIMEOUT_MS,
-      'The policy evaluator did not answer',
-    );
-    await this.call<AppendRequest, AppendReply>(
-      this.topology.appendSubject,
-      { tenantId: principal.tenantId, eventId: `${proposal.proposalId}.decision`, type: 'DecisionRecorded', recordedAt: decision.decidedAt, data: { proposal, decision } },
-      this.settings.APPEND_TIMEOUT_MS,
-      'The decision could not be recorded in the ledger',
-    );
+    const decision = await this.decideAndRecord(proposal);
     this.metrics.decisions.inc({ status: decision.status });
     this.logger.info({ proposalId: proposal.proposalId, tenantId: principal.tenantId, type: proposal.type, status: decision.status }, 'decision recorded');
     return {
@@ -73,10 +87,40 @@ export class AuthorizeActionHandler {
     };
   }
 
-  private async call<TRequest, TReply>(subject: string, body: TRequest, timeoutMs: number, failure: string): Promise<TReply> {
+  /**
+   * The ledger refuses a decision whose reading of the tenant went stale before it was
+   * recorded (a budget moved, another policy version came into force): decide again on
+   * the fresh state, a few times, then give up closed.
+   */
+  private async decideAndRecord(proposal: Proposal): Promise<Decision> {
+    for (let attempt = 1; ; attempt += 1) {
+      const { decision } = await this.call<EvaluateRequest, EvaluateReply>(
+        this.topology.evaluateSubject,
+        { proposal },
+        this.settings.EVALUATE_TIMEOUT_MS,
+        'No decision could be taken',
+      );
+      try {
+        await this.call<AppendRequest, AppendReply>(
+          this.topology.appendSubject,
+          { tenantId: proposal.tenantId, eventId: `${proposal.proposalId}.decision`, type: 'DecisionRecorded', recordedAt: decision.decidedAt, data: { proposal, decision } },
+          this.settings.APPEND_TIMEOUT_MS,
+          'The decision could not be recorded in the ledger',
+          attempt < MAX_DECISION_ATTEMPTS,
+        );
+        return decision;
+      } catch (error) {
+        if (error instanceof RpcError && error.code === 'CONFLICT') continue;
+        throw error;
+      }
+    }
+  }
+
+  private async call<TRequest, TReply>(subject: string, body: TRequest, timeoutMs: number, failure: string, passConflicts = false): Promise<TReply> {
     try {
       return await this.rpc.request<TRequest, TReply>(subject, body, timeoutMs);
     } catch (error) {
+      if (passConflicts && error instanceof RpcError && error.code === 'CONFLICT') throw error;
       const reason = error instanceof RpcError ? error.message : String(error);
       this.logger.error({ err: error, subject }, failure);
       // The body still answers `allowed: false` with reasons, so a client that only reads those fails closed too.

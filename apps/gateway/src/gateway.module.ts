@@ -4,18 +4,24 @@ import { NatsModule } from '@halm/messaging';
 import { PersistenceModule } from '@halm/persistence';
 import { RequestValidationPipe } from '@halm/platform';
 import { AdminController } from './admin.controller';
+import { API_DOCS_CONTROLLERS, API_DOCS_PROVIDERS } from './api-docs';
 import { ApiKeyGuard } from './api-key.guard';
+import { ApprovalsController } from './approvals.controller';
 import { AuthorizeActionHandler } from './authorize-action.handler';
 import { AuthorizeController } from './authorize.controller';
 import { OperatorGuard } from './operator.guard';
+import { ProposalUpdates } from './proposal-updates';
+import { ProposalsController } from './proposals.controller';
 
 @Module({
   imports: [NatsModule.forRoot('gateway'), PersistenceModule.forRoot()],
-  controllers: [AuthorizeController, AdminController],
+  controllers: [AuthorizeController, AdminController, ProposalsController, ApprovalsController, ...API_DOCS_CONTROLLERS],
   providers: [
     ApiKeyGuard,
     OperatorGuard,
     AuthorizeActionHandler,
+    ProposalUpdates,
+    ...API_DOCS_PROVIDERS,
     { provide: APP_PIPE, useClass: RequestValidationPipe },
   ],
 })

@@ -1,4 +1,4 @@
-import { IsInt, IsString, Max, Min, ValidateIf, MinLength } from 'class-validator';
+import { IsIn, IsInt, IsString, Max, Min, ValidateIf, MinLength } from 'class-validator';
 import { DatabaseServiceSettings } from '@halm/platform';
 
 export class GatewaySettings extends DatabaseServiceSettings {
@@ -23,4 +23,25 @@ export class GatewaySettings extends DatabaseServiceSettings {
   @MinLength(24, { message: 'must be at least 24 characters (or empty to disable the operator API)' })
   @IsString()
   OPERATOR_API_KEY = '';
+
+  /** The public sandbox tenant behind `POST /api/sandbox/authorize` and the docs page's playground; `false` answers 404. */
+  @IsIn(['true', 'false'], { message: 'must be true or false' })
+  SANDBOX_ENABLED = 'true';
+
+  /** Sandbox requests each client IP may make per SANDBOX_RATE_WINDOW_MS (the token bucket's refill). */
+  @IsInt({ message: 'must be a whole number of requests between 1 and 100000' })
+  @Min(1, { message: 'must be a whole number of requests between 1 and 100000' })
+  @Max(100_000, { message: 'must be a whole number of requests between 1 and 100000' })
+  SANDBOX_RATE_LIMIT = 10;
+
+  @IsInt({ message: 'must be a whole number of milliseconds between 100 and 86400000' })
+  @Min(100, { message: 'must be a whole number of milliseconds between 100 and 86400000' })
+  @Max(86_400_000, { message: 'must be a whole number of milliseconds between 100 and 86400000' })
+  SANDBOX_RATE_WINDOW_MS = 10_000;
+
+  /** How many sandbox requests a client IP may make at once after being idle (the bucket's size). */
+  @IsInt({ message: 'must be a whole number of requests between 1 and 100000' })
+  @Min(1, { message: 'must be a whole number of requests between 1 and 100000' })
+  @Max(100_000, { message: 'must be a whole number of requests between 1 and 100000' })
+  SANDBOX_BURST = 10;
 }

@@ -3,14 +3,21 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { Topology } from '@halm/contracts';
 import { ensureLedgerStream, LedgerStore, NATS_CONNECTION, NatsModule, TOPOLOGY } from '@halm/messaging';
+import { PersistenceModule } from '@halm/persistence';
 import { SETTINGS } from '@halm/platform';
 import { AppendEventHandler } from './append-event.handler';
+import { LedgerWriter } from './ledger-writer';
+import { ProjectLedgerEventsHandler } from './project-ledger-events.handler';
+import { RecordElapsedVetoWindowsJob } from './record-elapsed-veto-windows.job';
 import type { LedgerSettings } from './ledger.settings';
 
 @Module({
-  imports: [NatsModule.forRoot('ledger')],
+  imports: [NatsModule.forRoot('ledger'), PersistenceModule.forRoot()],
   controllers: [AppendEventHandler],
   providers: [
+    LedgerWriter,
+    ProjectLedgerEventsHandler,
+    RecordElapsedVetoWindowsJob,
     {
       provide: LedgerStore,
       inject: [NATS_CONNECTION, TOPOLOGY, SETTINGS],

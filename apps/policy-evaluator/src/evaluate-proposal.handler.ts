@@ -1,18 +1,67 @@
-import { Controller } from '@nestjs/common';
+import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern } from '@nestjs/microservices';
-import type { EvaluateReply, EvaluateRequest } from '@halm/contracts';
-import { DEFAULT_MANIFEST, evaluate, initialState, manifestHash, type Manifest, type PolicyIdentity } from '@halm/domain';
-import { RpcError } from '@halm/messaging';
+import type { EvaluateReply, EvaluateRequest, TenantStateReply, TenantStateRequest, Topology } from '@halm/contracts';
+import { compileManifest, DEFAULT_MANIFEST, evaluate, type CompiledManifest, type PolicyIdentity } from '@halm/domain';
+import { RpcClient, RpcError, TOPOLOGY } from '@halm/messaging';
+import { SETTINGS } from '@halm/platform';
+import type { PolicyEvaluatorSettings } from './policy-evaluator.settings';
 
-/** Load → decide: the decision itself is the pure `evaluate`; this shell supplies manifest, state and time. */
+// Compiled manifests are immutable per hash; a bounded cache keeps a long-lived evaluator's memory flat.
+const MAX_COMPILED = 1_000;
+
+/** A tenant without a policy event yet decides on the default manifest, which the ledger records as version 1. */
+const DEFAULT_POLICY: PolicyIdentity = { version: 1, hash: DEFAULT_MANIFEST.hash };
+
+/**
+ * Load → decide. The state comes from the ledger, which holds each tenant's policy in force
+ * and its budget usage; the decision is the pure `evaluate`, with CEL compiled once per
+ * manifest version. The ledger re-checks the budgets when it records the decision.
+ */
 @Controller()
 export class EvaluateProposalHandler {
-  private readonly manifest: Manifest = DEFAULT_MANIFEST;
-  private readonly policy: PolicyIdentity = { version: DEFAULT_MANIFEST.version, hash: manifestHash(DEFAULT_MANIFEST) };
+  private readonly compiled = new Map<string, CompiledManifest>([[DEFAULT_MANIFEST.hash, DEFAULT_MANIFEST]]);
+  /** The hash each tenant's policy had last time: the ledger then need not send a manifest this cache holds. */
+  private readonly lastHash = new Map<string, string>();
+
+  constructor(
+    private readonly rpc: RpcClient,
+    @Inject(TOPOLOGY) private readonly topology: Topology,
+    @Inject(SETTINGS) private readonly settings: PolicyEvaluatorSettings,
+  ) {}
 
   @MessagePattern('policy.req.evaluate')
-  evaluate(request: EvaluateRequest): EvaluateReply {
-    if (!request?.proposal?.proposalId || !request.proposal.tenantId) throw new RpcError('BAD_REQUEST', 'proposal with proposalId and tenantId is required');
-    return { decision: evaluate(request.proposal, this.manifest, this.policy, initialState(), new Date()) };
+  async evaluate(request: EvaluateRequest): Promise<EvaluateReply> {
+    const proposal = request?.proposal;
+    if (!proposal?.proposalId || !proposal.tenantId) throw new RpcError('BAD_REQUEST', 'proposal with proposalId and tenantId is required');
+    const now = new Date();
+    const knownHash = this.lastHash.get(proposal.tenantId);
+    const state = await this.tenantState(proposal.tenantId, proposal.context?.agentId, proposal.context?.sessionId, now, knownHash && this.compiled.has(knownHash) ? knownHash : undefined);
+    if (state.policy) this.lastHash.set(proposal.tenantId, state.policy.hash);
+    const manifest = state.policy ? await this.manifestOf(state.policy, proposal.tenantId, now) : DEFAULT_MANIFEST;
+    const policy = state.policy ? { version: state.policy.version, hash: state.policy.hash } : DEFAULT_POLICY;
+    return { decision: evaluate(proposal, manifest, policy, { lockdown: false, budgets: state.budgets }, now) };
+  }
+
+  private tenantState(tenantId: string, agentId: string | undefined, sessionId: string | undefined, now: Date, knownHash?: string): Promise<TenantStateReply> {
+    const request: TenantStateRequest = {
+      tenantId,
+      at: now.toISOString(),
+      ...(agentId !== undefined ? { agentId } : {}),
+      ...(sessionId !== undefined ? { sessionId } : {}),
+      ...(knownHash !== undefined ? { knownHash } : {}),
+    };
+    return this.rpc.request<TenantStateRequest, TenantStateReply>(this.topology.tenantStateSubject, request, this.settings.STATE_TIMEOUT_MS);
+  }
+
+  private async manifestOf(policy: NonNullable<TenantStateReply['policy']>, tenantId: string, now: Date): Promise<CompiledManifest> {
+    const cached = this.compiled.get(policy.hash);
+    if (cached) return cached;
+    // The ledger leaves the manifest out only when asked with a known hash, which this cache did not send.
+    const document = policy.manifest ?? (await this.tenantState(tenantId, undefined, undefined, now)).policy?.manifest;
+    const compilation = compileManifest(document as object);
+    if (!compilation.ok) throw new RpcError('INTERNAL', `the manifest in force (version ${policy.version}) does not compile: ${compilation.errors[0]?.message}`);
+    if (this.compiled.size >= MAX_COMPILED) this.compiled.delete(this.compiled.keys().next().value as string);
+    this.compiled.set(policy.hash, compilation.manifest);
+    return compilation.manifest;
   }
 }

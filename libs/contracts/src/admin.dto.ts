@@ -34,3 +34,11 @@ export interface ApiKeyView {
   createdAt: string;
   revokedAt: string | null;
 }
+
+/** The body of an approve, reject or veto: why, for the ledger. */
+export class ProposalVerdictDto {
+  @ValidateIf((_object, value) => value !== undefined)
+  @MaxLength(2_000)
+  @IsString()
+  reason?: string;
+}

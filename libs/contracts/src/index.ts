@@ -1,3 +1,4 @@
+export * from './action-payloads';
 export * from './action-types';
 export * from './admin.dto';
 export * from './authorize-request.dto';

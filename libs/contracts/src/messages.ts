@@ -28,6 +28,23 @@ export interface AppendReply {
   duplicate: boolean;
 }
 
+/** `ledger.req.tenant-state`: policy-evaluator → ledger, the state a decision reads. */
+export interface TenantStateRequest {
+  tenantId: string;
+  agentId?: string;
+  sessionId?: string;
+  /** The time the decision is taken at: budget windows end here. */
+  at: string;
+  /** The hash of the manifest the caller has compiled already; the reply then leaves the manifest out. */
+  knownHash?: string;
+}
+export interface TenantStateReply {
+  /** The manifest in force; null before the tenant's first decision (the default applies). */
+  policy: { version: number; hash: string; manifest?: unknown } | null;
+  /** Usage counted so far by each budget of that manifest, for this proposal's scope key. */
+  budgets: Record<string, { used: number }>;
+}
+
 /** How a request handler reports a failure its caller should act on. */
 export interface RpcFailure {
   code: 'BAD_REQUEST' | 'UNAVAILABLE' | 'CONFLICT' | 'INTERNAL';

@@ -12,6 +12,8 @@ describe('topology', () => {
     expect(production.evaluateSubject).toBe('policy.req.evaluate');
     expect(production.appendSubject).toBe('ledger.req.append');
     expect(production.queueGroup('policy-evaluator')).toBe('policy-evaluator');
+    expect(production.proposalUpdatedSubject('tenant-a')).toBe('gateway.evt.proposal-updated.tenant-a');
+    expect(production.proposalUpdatedSubjects).toBe('gateway.evt.proposal-updated.*');
   });
 
   it('prefixes every subject and suffixes the stream name with a namespace', () => {
@@ -24,6 +26,8 @@ describe('topology', () => {
     expect(run.evaluateSubject).toBe('run-42.policy.req.evaluate');
     expect(run.appendSubject).toBe('run-42.ledger.req.append');
     expect(run.queueGroup('ledger')).toBe('run-42.ledger');
+    expect(run.proposalUpdatedSubject('tenant-a')).toBe('run-42.gateway.evt.proposal-updated.tenant-a');
+    expect(run.proposalUpdatedSubjects).toBe('run-42.gateway.evt.proposal-updated.*');
   });
 
   it.each([
@@ -51,7 +55,14 @@ describe('topology', () => {
       fc.assert(
         fc.property(namespaceArbitrary, tenantArbitrary, (namespace, tenantId) => {
           const names = topology(namespace);
-          const subjects = [names.ledgerSubjects, names.ledgerSubject(tenantId), names.evaluateSubject, names.appendSubject];
+          const subjects = [
+            names.ledgerSubjects,
+            names.ledgerSubject(tenantId),
+            names.evaluateSubject,
+            names.appendSubject,
+            names.proposalUpdatedSubject(tenantId),
+            names.proposalUpdatedSubjects,
+          ];
           subjects.forEach((subject) => expect(subject.startsWith(`${namespace}.`)).toBe(true));
           expect(names.ledgerStream.startsWith('LEDGER_')).toBe(true);
           // one tenant is one token under the stream's wildcard, so the stream captures it
@@ -80,5 +91,6 @@ describe('topology', () => {
 
   it.each(['>', '*', 'tenant.a', '', 'tenant a', 'x'.repeat(65)])('refuses %p as a tenant id, so no subject reaches another tenant', (tenantId) => {
     expect(() => topology().ledgerSubject(tenantId)).toThrow(/invalid tenant id/);
+    expect(() => topology().proposalUpdatedSubject(tenantId)).toThrow(/invalid tenant id/);
   });
 });

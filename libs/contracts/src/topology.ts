@@ -10,8 +10,13 @@ export interface Topology {
   ledgerSubject(tenantId: string): string;
   readonly evaluateSubject: string;
   readonly appendSubject: string;
+  readonly tenantStateSubject: string;
   /** Core NATS: a key was revoked; every gateway drops it from its cache at once. */
   readonly keyRevokedSubject: string;
+  /** Core NATS: the projection changed a tenant's proposal (`{ proposalId, lifecycle }`); gateways wake long-polls on it. */
+  proposalUpdatedSubject(tenantId: string): string;
+  /** Every tenant's proposal-updated subject, for one subscription per gateway. */
+  readonly proposalUpdatedSubjects: string;
   readonly queueGroup: (service: string) => string;
 }
 
@@ -37,7 +42,13 @@ export const topology = (namespace = ''): Topology => {
     },
     evaluateSubject: `${prefix}policy.req.evaluate`,
     appendSubject: `${prefix}ledger.req.append`,
+    tenantStateSubject: `${prefix}ledger.req.tenant-state`,
     keyRevokedSubject: `${prefix}gateway.evt.key-revoked`,
+    proposalUpdatedSubject: (tenantId) => {
+      if (!TENANT_ID_PATTERN.test(tenantId)) throw new Error(`invalid tenant id '${tenantId}'`);
+      return `${prefix}gateway.evt.proposal-updated.${tenantId}`;
+    },
+    proposalUpdatedSubjects: `${prefix}gateway.evt.proposal-updated.*`,
     queueGroup: (service) => `${prefix}${service}`,
   };
 };

@@ -1,4 +1,32 @@
 export * from './ledger/canonical-json';
 export * from './ledger/hash-chain';
-export * from './policy/evaluate';
-export * from './policy/manifest';
+export * from './proposals/proposal-lifecycle';
+export * from './projections/proposal-row';
+export * from './tenant/tenant-ledger';
+export { type ManifestCompilation, type ManifestError, MANIFEST_LIMITS, compileManifest } from './policy/compile-manifest';
+export { DEFAULT_MANIFEST, DEFAULT_MANIFEST_SOURCE } from './policy/default-manifest';
+export { type FieldChange, type ManifestChange, diffManifests } from './policy/diff-manifests';
+export {
+  type BudgetKey,
+  LOCKDOWN_REASON,
+  NOTHING_MATCHED_REASON,
+  type PolicyIdentity,
+  type TenantState,
+  budgetKeys,
+  evaluate,
+  initialState,
+} from './policy/evaluate';
+export {
+  type ActionPlan,
+  BUDGET_SCOPES,
+  type BudgetDocument,
+  type BudgetScope,
+  type CompiledBudget,
+  type CompiledManifest,
+  type CompiledRule,
+  MAX_DURATION_SECONDS,
+  type ManifestDocument,
+  type RuleDocument,
+  manifestHash,
+  parseDuration,
+} from './policy/manifest';

@@ -1,3 +1,5 @@
+export * from './jetstream-consumer';
+export * from './ledger-reader';
 export * from './ledger-store';
 export * from './nats-headers';
 export * from './nats.module';

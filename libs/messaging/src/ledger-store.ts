@@ -35,6 +35,8 @@ export class AppendBusyError extends Error {
   }
 }
 
+const DIRECT_READ_LIMIT = 64;
+
 const DUPLICATE_WINDOW_NANOS = 2 * 60 * 1_000_000_000;
 
 /**
@@ -137,18 +139,41 @@ export class LedgerStore {
 
   /** A tenant's events in order, from `fromHeight` (1 = the start). */
   async read(tenantId: string, fromHeight = 1): Promise<LedgerEvent[]> {
+    const stored = await this.readAfter(tenantId, 0);
+    return stored.map((entry) => entry.event).filter((event) => event.height >= fromHeight);
+  }
+
+  /** A tenant's events stored after stream sequence `afterSequence`, in order, with their sequences. */
+  async readAfter(tenantId: string, afterSequence: number): Promise<{ event: LedgerEvent; sequence: number }[]> {
     const head = await this.head(tenantId);
-    if (head.height < fromHeight) return [];
+    if (head.sequence <= afterSequence) return [];
+    // A writer that lost a race is usually a few events behind: fetching them one by one is
+    // far cheaper than setting up a consumer. A long history is streamed by a consumer.
+    if (afterSequence > 0) {
+      const missed: { event: LedgerEvent; sequence: number }[] = [];
+      let cursor = afterSequence;
+      while (cursor < head.sequence && missed.length < DIRECT_READ_LIMIT) {
+        const next = await this.manager.direct.getMessage(this.topology.ledgerStream, { seq: cursor + 1, next_by_subj: this.topology.ledgerSubject(tenantId) });
+        if (!next) break;
+        missed.push({ event: next.json<LedgerEvent>(), sequence: next.seq });
+        cursor = next.seq;
+      }
+      if (cursor >= head.sequence) return missed;
+      return [...missed, ...(await this.streamAfter(tenantId, cursor, head.sequence))];
+    }
+    return this.streamAfter(tenantId, afterSequence, head.sequence);
+  }
+
+  private async streamAfter(tenantId: string, afterSequence: number, untilSequence: number): Promise<{ event: LedgerEvent; sequence: number }[]> {
     const consumer = await this.client.consumers.get(this.topology.ledgerStream, {
       filter_subjects: this.topology.ledgerSubject(tenantId),
-      deliver_policy: DeliverPolicy.All,
+      ...(afterSequence > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: afterSequence + 1 } : { deliver_policy: DeliverPolicy.All }),
     });
-    const events: LedgerEvent[] = [];
+    const events: { event: LedgerEvent; sequence: number }[] = [];
     const messages = await consumer.consume();
     for await (const message of messages) {
-      const event = message.json<LedgerEvent>();
-      if (event.height >= fromHeight) events.push(event);
-      if (message.seq >= head.sequence) break;
+      events.push({ event: message.json<LedgerEvent>(), sequence: message.seq });
+      if (message.seq >= untilSequence) break;
     }
     await messages.close();
     await consumer.delete().catch(() => undefined);

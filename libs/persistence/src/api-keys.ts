@@ -31,6 +31,12 @@ export class TenantDirectory {
     return repository.findOneByOrFail({ id });
   }
 
+  /** Creates the tenant unless one with this id exists (INSERT … ON CONFLICT DO NOTHING): safe when several instances race. */
+  async ensureTenant(id: string, name: string): Promise<TenantEntity> {
+    await this.dataSource.createQueryBuilder().insert().into(TenantEntity).values({ id, name }).orIgnore().execute();
+    return this.dataSource.getRepository(TenantEntity).findOneByOrFail({ id });
+  }
+
   async findTenant(id: string): Promise<TenantEntity | null> {
     return this.dataSource.getRepository(TenantEntity).findOneBy({ id });
   }

@@ -1,11 +1,14 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { ApiKeyEntity } from './entities/api-key.entity';
+import { LedgerProjectionHeadEntity } from './entities/ledger-projection-head.entity';
+import { ProposalEntity } from './entities/proposal.entity';
 import { TenantEntity } from './entities/tenant.entity';
 import { TenantsAndApiKeys1763700000000 } from './migrations/1763700000000-tenants-and-api-keys';
+import { ProposalProjection1763800000000 } from './migrations/1763800000000-proposal-projection';
 
-export const ENTITIES = [TenantEntity, ApiKeyEntity];
-export const MIGRATIONS = [TenantsAndApiKeys1763700000000];
+export const ENTITIES = [TenantEntity, ApiKeyEntity, ProposalEntity, LedgerProjectionHeadEntity];
+export const MIGRATIONS = [TenantsAndApiKeys1763700000000, ProposalProjection1763800000000];
 
 /** A data source over Halm's tables. The schema changes only through migrations, never `synchronize`. */
 export const createDataSource = (url: string, poolSize = 10): DataSource =>

@@ -3,6 +3,8 @@ import { DataSource } from 'typeorm';
 import { HealthRegistry, SETTINGS, type DatabaseServiceSettings } from '@halm/platform';
 import { TenantDirectory } from './api-keys';
 import { createDataSource } from './data-source';
+import { ProposalProjection } from './proposal-projection';
+import { ProposalReadModel } from './proposal-read-model';
 
 /** The service's PostgreSQL pool, initialised at start and checked by readiness. */
 @Global()
@@ -23,8 +25,10 @@ export class PersistenceModule implements OnModuleInit, OnApplicationShutdown {
           useFactory: (settings: DatabaseServiceSettings) => createDataSource(settings.DATABASE_URL).initialize(),
         },
         { provide: TenantDirectory, inject: [DataSource], useFactory: (dataSource: DataSource) => new TenantDirectory(dataSource) },
+        { provide: ProposalProjection, inject: [DataSource], useFactory: (dataSource: DataSource) => new ProposalProjection(dataSource) },
+        { provide: ProposalReadModel, inject: [DataSource], useFactory: (dataSource: DataSource) => new ProposalReadModel(dataSource) },
       ],
-      exports: [DataSource, TenantDirectory],
+      exports: [DataSource, TenantDirectory, ProposalProjection, ProposalReadModel],
     };
   }
 

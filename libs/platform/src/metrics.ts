@@ -29,7 +29,14 @@ export class Metrics {
 
   readonly ledgerAppends = new Counter({
     name: 'halm_ledger_appends_total',
-    help: 'Ledger appends by outcome (appended, duplicate, conflict_retried, busy_retried, failed)',
+    help: 'Ledger appends by outcome (appended, duplicate, refused, conflict_retried, busy_retried, failed)',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+
+  readonly projectedEvents = new Counter({
+    name: 'halm_projection_events_total',
+    help: 'Ledger events handed to the PostgreSQL projections, by outcome (applied, duplicate, ahead, failed)',
     labelNames: ['outcome'],
     registers: [this.registry],
   });

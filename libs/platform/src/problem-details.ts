@@ -2,6 +2,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpSta
 import type { ValidationError } from 'class-validator';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import { throwError, type Observable } from 'rxjs';
 
 /** One field that failed validation: its JSON path in the request and why. */
 export interface InvalidParam {
@@ -93,7 +94,9 @@ export const problemForFastifyError = (error: FastifyError): ProblemDetails | un
 export class ProblemDetailsFilter implements ExceptionFilter {
   constructor(private readonly logger: Logger) {}
 
-  catch(exception: unknown, host: ArgumentsHost): void {
+  catch(exception: unknown, host: ArgumentsHost): void | Observable<never> {
+    // The NATS request transport answers errors itself, with the failure's own code.
+    if (host.getType() !== 'http') return throwError(() => exception);
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const request = host.switchToHttp().getRequest<FastifyRequest>();
     const body = this.toProblem(exception);

@@ -1,4 +1,5 @@
 import { AuthorizeContextDto, AuthorizeRequestDto } from '@halm/contracts';
+import { IsOptional, Matches } from 'class-validator';
 import { type InvalidParam, ProblemException } from './problem-details';
 import { RequestValidationPipe } from './validation.pipe';
 
@@ -51,6 +52,21 @@ describe('RequestValidationPipe with AuthorizeRequestDto', () => {
 
   it('leaves values alone that are not request bodies', async () => {
     await expect(pipe.transform('abc', { type: 'param', metatype: String })).resolves.toBe('abc');
+  });
+
+  it('validates a whole query string against its DTO, and leaves a single named parameter alone', async () => {
+    class PageQuery {
+      @IsOptional()
+      @Matches(/^\d+$/, { message: 'limit must be digits' })
+      limit?: string;
+    }
+
+    await expect(pipe.transform({ limit: '5' }, { type: 'query', metatype: PageQuery })).resolves.toBeInstanceOf(PageQuery);
+    await expect(pipe.transform(undefined, { type: 'query', metatype: PageQuery })).resolves.toEqual({});
+    await expect(pipe.transform('five', { type: 'query', metatype: String, data: 'limit' })).resolves.toBe('five');
+    const rejection = await pipe.transform({ limit: 'five' }, { type: 'query', metatype: PageQuery }).catch((error: unknown) => error);
+    expect(rejection).toBeInstanceOf(ProblemException);
+    expect((rejection as ProblemException).problemDetails.invalidParams).toEqual([{ name: 'limit', reason: 'must be digits' }]);
   });
 
   it.each([

@@ -4,19 +4,30 @@ import { validate } from 'class-validator';
 import { invalidParamsOf, validationProblem } from './problem-details';
 
 /**
- * Validates request bodies against their DTO class: a body that is not a JSON object is
- * rejected as such, and every bad field is named once with the first rule it broke.
+ * Validates request bodies and query strings against their DTO class: a body that is not a
+ * JSON object is rejected as such, and every bad field or parameter is named once with the
+ * first rule it broke.
  */
 @Injectable()
 export class RequestValidationPipe implements PipeTransform {
   async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    if (metadata.type !== 'body' || !metadata.metatype || metadata.metatype === Object) return value;
+    const { metatype } = metadata;
+    if (!metatype || PLAIN_TYPES.has(metatype)) return value;
+    // A whole query string against its DTO; a single named parameter is left to the handler.
+    if (metadata.type === 'query') return metadata.data === undefined ? validateAs(metatype, { ...(value as object | undefined) }) : value;
+    if (metadata.type !== 'body') return value;
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       throw validationProblem([{ name: 'body', reason: 'must be a JSON object (Content-Type: application/json)' }]);
     }
-    const instance = plainToInstance(metadata.metatype as new () => object, value);
-    const errors = await validate(instance, { stopAtFirstError: true, forbidUnknownValues: false, validationError: { target: false, value: false } });
-    if (errors.length > 0) throw validationProblem(invalidParamsOf(errors));
-    return instance;
+    return validateAs(metatype, value);
   }
 }
+
+const PLAIN_TYPES = new Set<unknown>([Object, String, Number, Boolean, Array]);
+
+const validateAs = async (metatype: unknown, value: object): Promise<object> => {
+  const instance = plainToInstance(metatype as new () => object, value);
+  const errors = await validate(instance, { stopAtFirstError: true, forbidUnknownValues: false, validationError: { target: false, value: false } });
+  if (errors.length > 0) throw validationProblem(invalidParamsOf(errors));
+  return instance;
+};

@@ -1,2 +1,3 @@
 export * from './resources';
 export * from './service-processes';
+export * from './openapi';

@@ -2,6 +2,7 @@ import { isValidNamespace, topology } from '@halm/contracts';
 import { connectNats } from '@halm/messaging';
 import { createDataSource, TenantDirectory, API_KEY_ROLES, type ApiKeyRole } from '@halm/persistence';
 import { runMigrations } from './commands/migrate.command';
+import { rebuildProjections } from './commands/projections.command';
 import { test, TIERS, type Tier } from './commands/test.command';
 import { up } from './commands/up.command';
 import { DEFAULT_DATABASE_URL, DEFAULT_NATS_URL } from './paths';
@@ -15,6 +16,7 @@ const USAGE = `Usage: ./halm <command>
   keys issue <tenantId> <role[,role…]> [label]
                               issue an API key (roles: ${API_KEY_ROLES.join(', ')}); prints the secret once
   keys revoke <tenantId> <keyId>
+  projections rebuild         rebuild the PostgreSQL projections from the whole ledger stream (services keep running)
 
 Environment: NATS_URL (default ${DEFAULT_NATS_URL}), DATABASE_URL (default ${DEFAULT_DATABASE_URL}),
 HALM_NAMESPACE (prefix for streams and subjects, default none), HALM_BASE_PORT (default 3000),
@@ -71,7 +73,13 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
   },
   migrate: async () => {
     const replicas = Number(process.env['LEDGER_REPLICAS'] ?? 1);
+    if (!Number.isInteger(replicas) || replicas < 1 || replicas > 5) return fail('LEDGER_REPLICAS must be a whole number from 1 to 5');
     await runMigrations({ ...settings(), ledgerReplicas: replicas }, log);
+    return 0;
+  },
+  projections: async ([verb]) => {
+    if (verb !== 'rebuild') return fail('usage: ./halm projections rebuild');
+    await rebuildProjections(settings(), log);
     return 0;
   },
   tenants: async ([verb, name]) => {
@@ -108,10 +116,13 @@ if (!handler) {
   process.stdout.write(`${USAGE}\n`);
   process.exit(command && command !== 'help' && command !== '--help' ? 2 : 0);
 }
-handler(args).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(`halm ${command}: ${(error as Error).message}\n`);
-    process.exit(1);
-  },
-);
+// settings() throws synchronously on a bad setting; starting from a promise turns that into the one line below
+Promise.resolve()
+  .then(() => handler(args))
+  .then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      process.stderr.write(`halm ${command}: ${(error as Error).message}\n`);
+      process.exit(1);
+    },
+  );

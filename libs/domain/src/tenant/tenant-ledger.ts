@@ -1,0 +1,215 @@
+import type { BudgetCharge, BudgetLevel, Decision, LedgerEvent, Proposal } from '@halm/contracts';
+import type { EventDraft } from '../ledger/hash-chain';
+import { manifestHash, parseDuration, type ManifestDocument } from '../policy/manifest';
+import { checkTransition, EXECUTABLE_LIFECYCLES, evolveProposal, OPEN_LIFECYCLES, proposalIdOf, type ProposalState, type TransitionCheck } from '../proposals/proposal-lifecycle';
+
+/** A published manifest version as the ledger recorded it. */
+export interface PolicyVersionRecord {
+  version: number;
+  hash: string;
+  manifest: ManifestDocument;
+}
+
+/** What a `policy:update` proposal asks for; the kernel itself carries it out once the proposal may execute. */
+export type PolicyUpdatePayload =
+  | { operation: 'publish'; manifest: ManifestDocument; hash: string }
+  | { operation: 'activate'; version: number; hash: string };
+
+interface Charge {
+  proposalId: string;
+  amount: number;
+  atMs: number;
+}
+
+const ok: TransitionCheck = { ok: true };
+const refuse = (reason: string): TransitionCheck => ({ ok: false, reason });
+
+/** The usage level a total reaches against a budget's thresholds. */
+export const budgetLevelOf = (total: number, warning: number | undefined, critical: number): BudgetLevel =>
+  total > critical ? 'CRITICAL' : warning !== undefined && total >= warning ? 'WARNING' : 'OK';
+
+/**
+ * What the kernel knows of one tenant from its ledger alone: the proposals still open, the
+ * published policy versions and the one in force, and what each budget has counted. It is
+ * a fold of the tenant's events (apply them in order), and it judges whether a new event
+ * may follow them (check). No I/O, no clock: times come from the events.
+ */
+export class TenantLedger {
+  private readonly open = new Map<string, ProposalState>();
+  private readonly versions = new Map<number, PolicyVersionRecord>();
+  private active: PolicyVersionRecord | null = null;
+  private readonly charges = new Map<string, Charge[]>();
+  /** policy:update proposals that may execute and whose effect is not in the ledger yet. */
+  private readonly owedPolicyUpdates = new Map<string, PolicyUpdatePayload>();
+  /** policy:update proposals still waiting for a human or a veto window. */
+  private readonly heldPolicyUpdates = new Map<string, PolicyUpdatePayload>();
+  private longestWindowMs = 0;
+
+  constructor(readonly tenantId: string) {}
+
+  activePolicy(): PolicyVersionRecord | null {
+    return this.active;
+  }
+
+  policyVersion(version: number): PolicyVersionRecord | undefined {
+    return this.versions.get(version);
+  }
+
+  latestVersion(): number {
+    return this.versions.size === 0 ? 0 : Math.max(...this.versions.keys());
+  }
+
+  openProposal(proposalId: string): ProposalState | undefined {
+    return this.open.get(proposalId);
+  }
+
+  /** The sum a budget has counted for a scope key in the window that ends at `at`. */
+  usage(budgetId: string, scopeKey: string, windowSeconds: number, at: Date): number {
+    const since = at.getTime() - windowSeconds * 1000;
+    let total = 0;
+    for (const charge of this.charges.get(`${budgetId}\u0000${scopeKey}`) ?? []) if (charge.atMs > since && charge.atMs <= at.getTime()) total += charge.amount;
+    return total;
+  }
+
+  /** Whether `draft` may be appended after everything applied so far. */
+  check(draft: Pick<EventDraft, 'type' | 'data' | 'recordedAt'>): TransitionCheck {
+    switch (draft.type) {
+      case 'DecisionRecorded':
+        return this.checkDecision(draft.data as { proposal: Proposal; decision: Decision }, new Date(draft.recordedAt));
+      case 'PolicyPublished': {
+        const { version, hash, manifest } = draft.data as { version: number; hash: string; manifest: ManifestDocument };
+        if (version !== this.latestVersion() + 1) return refuse(`the next policy version is ${this.latestVersion() + 1}, not ${version}`);
+        return manifestHash(manifest) === hash ? ok : refuse('the published manifest does not match its hash');
+      }
+      case 'PolicyActivated': {
+        const { version, hash } = draft.data as { version: number; hash: string };
+        const published = this.versions.get(version);
+        if (!published) return refuse(`policy version ${version} was never published`);
+        return published.hash === hash ? ok : refuse(`policy version ${version} has hash ${published.hash}, not ${hash}`);
+      }
+      default: {
+        const proposalId = proposalIdOf(draft);
+        return proposalId === undefined ? refuse('the event names no proposal') : checkTransition(this.open.get(proposalId), draft);
+      }
+    }
+  }
+
+  /**
+   * A decision whose budget charges were computed on usage that has moved since must be
+   * taken again: recording it would overspend, or state a level the budget is no longer at.
+   */
+  private checkDecision({ decision }: { proposal: Proposal; decision: Decision }, at: Date): TransitionCheck {
+    if (this.active && decision.policy.version !== this.active.version) {
+      return refuse(`policy version ${this.active.version} is in force, the decision used ${decision.policy.version}: decide again`);
+    }
+    const active = this.active?.manifest ?? null;
+    for (const charge of decision.budgetCharges ?? []) {
+      const budget = active?.budgets.find((candidate) => candidate.id === charge.budgetId);
+      if (!budget) continue;
+      const total = this.usage(charge.budgetId, charge.scopeKey, charge.windowSeconds, at) + charge.amount;
+      const level = budgetLevelOf(total, budget.warning, budget.critical);
+      if (level === 'CRITICAL') return refuse(`budget ${charge.budgetId} would reach ${total} of ${budget.critical}: decide again`);
+      const recorded = (decision.stateRead['budgets'] as Record<string, { used?: number }> | undefined)?.[charge.budgetId]?.used;
+      const recordedLevel = budgetLevelOf((recorded ?? 0) + charge.amount, budget.warning, budget.critical);
+      if (level !== recordedLevel) return refuse(`budget ${charge.budgetId} moved to ${level} since the decision read it: decide again`);
+    }
+    return ok;
+  }
+
+  /**
+   * Before a tenant's first decision the kernel records the default manifest as version 1
+   * and activates it, so every decision names a version the ledger holds.
+   */
+  genesisEffects(defaultManifest: ManifestDocument): Pick<EventDraft, 'eventId' | 'type' | 'data'>[] {
+    if (this.active) return [];
+    const hash = manifestHash(defaultManifest);
+    const by = { kind: 'kernel', id: 'ledger' };
+    const activate = { eventId: 'policy.genesis.activated', type: 'PolicyActivated' as const, data: { version: 1, hash, previousVersion: null, by, proposalId: null } };
+    if (this.versions.size > 0) return [activate];
+    return [{ eventId: 'policy.genesis.published', type: 'PolicyPublished', data: { version: 1, hash, manifest: defaultManifest, by, proposalId: null } }, activate];
+  }
+
+  /** Events the kernel owes: the effect of each policy:update proposal that may now execute. */
+  owedEffects(): Pick<EventDraft, 'eventId' | 'type' | 'data'>[] {
+    return [...this.owedPolicyUpdates].map(([proposalId, update]) =>
+      update.operation === 'publish'
+        ? {
+            eventId: `${proposalId}.effect`,
+            type: 'PolicyPublished' as const,
+            data: { version: this.latestVersion() + 1, hash: update.hash, manifest: update.manifest, by: { kind: 'kernel', id: 'ledger' }, proposalId },
+          }
+        : {
+            eventId: `${proposalId}.effect`,
+            type: 'PolicyActivated' as const,
+            data: { version: update.version, hash: update.hash, previousVersion: this.active?.version ?? null, by: { kind: 'kernel', id: 'ledger' }, proposalId },
+          },
+    );
+  }
+
+  apply(event: Pick<LedgerEvent, 'type' | 'data' | 'recordedAt'>): void {
+    switch (event.type) {
+      case 'PolicyPublished': {
+        const { version, hash, manifest, proposalId } = event.data as { version: number; hash: string; manifest: ManifestDocument; proposalId: string | null };
+        this.versions.set(version, { version, hash, manifest });
+        for (const budget of manifest.budgets) this.longestWindowMs = Math.max(this.longestWindowMs, (parseDuration(budget.window) ?? 0) * 1000);
+        if (proposalId !== null) this.owedPolicyUpdates.delete(proposalId);
+        return;
+      }
+      case 'PolicyActivated': {
+        const { version, proposalId } = event.data as { version: number; proposalId: string | null };
+        this.active = this.versions.get(version) ?? this.active;
+        if (proposalId !== null) this.owedPolicyUpdates.delete(proposalId);
+        return;
+      }
+      case 'DecisionRecorded':
+        this.applyDecision(event.data as { proposal: Proposal; decision: Decision }, Date.parse(event.recordedAt));
+        break;
+      default:
+        break;
+    }
+    const proposalId = proposalIdOf(event);
+    if (proposalId === undefined) return;
+    const next = evolveProposal(this.open.get(proposalId), event);
+    if (next && OPEN_LIFECYCLES.includes(next.lifecycle)) this.open.set(proposalId, next);
+    else this.open.delete(proposalId);
+    if (event.type === 'ProposalRejected' || event.type === 'ProposalVetoed') this.release(proposalId);
+    const held = this.heldPolicyUpdates.get(proposalId);
+    if (held && next && !OPEN_LIFECYCLES.includes(next.lifecycle)) {
+      this.heldPolicyUpdates.delete(proposalId);
+      if (EXECUTABLE_LIFECYCLES.includes(next.lifecycle)) this.owedPolicyUpdates.set(proposalId, held);
+    }
+  }
+
+  private applyDecision({ proposal, decision }: { proposal: Proposal; decision: Decision }, atMs: number): void {
+    for (const charge of decision.budgetCharges ?? []) this.charge(charge, proposal.proposalId, atMs);
+    if (proposal.type !== 'policy:update') return;
+    const update = proposal.payload as unknown as PolicyUpdatePayload;
+    // A payload that could never take effect (a manifest that is not the one hashed, a version never published) is owed nothing.
+    if (!this.canTakeEffect(update)) return;
+    if (decision.status === 'ALLOW') this.owedPolicyUpdates.set(proposal.proposalId, update);
+    else if (decision.status === 'REQUIRE_HUMAN' || decision.status === 'HELD_FOR_VETO') this.heldPolicyUpdates.set(proposal.proposalId, update);
+  }
+
+  private canTakeEffect(update: PolicyUpdatePayload): boolean {
+    if (update?.operation === 'publish') return typeof update.manifest === 'object' && update.manifest !== null && manifestHash(update.manifest) === update.hash;
+    if (update?.operation === 'activate') return this.versions.get(update.version)?.hash === update.hash;
+    return false;
+  }
+
+  private charge(charge: BudgetCharge, proposalId: string, atMs: number): void {
+    const key = `${charge.budgetId}\u0000${charge.scopeKey}`;
+    const list = this.charges.get(key) ?? [];
+    // Charges older than every window can never count again: drop them so memory follows the windows, not history.
+    const horizon = atMs - Math.max(this.longestWindowMs, charge.windowSeconds * 1000);
+    while (list.length > 0 && (list[0] as Charge).atMs <= horizon) list.shift();
+    list.push({ proposalId, amount: charge.amount, atMs });
+    this.charges.set(key, list);
+  }
+
+  private release(proposalId: string): void {
+    for (const [key, list] of this.charges) {
+      const kept = list.filter((charge) => charge.proposalId !== proposalId);
+      if (kept.length !== list.length) this.charges.set(key, kept);
+    }
+  }
+}
