@@ -24,6 +24,8 @@ export interface E2eStack extends AsyncDisposable {
   createTenant(name: string): Promise<{ tenantId: string; agentKey: string }>;
   /** Another key of the tenant, with these roles; its secret. */
   issueKey(tenantId: string, roles: ApiKeyRole[]): Promise<string>;
+  /** More service processes on the same namespace and database (a restart, a second instance); stopped with the rest. */
+  startMore(services: readonly ServiceName[]): Promise<RunningStack>;
 }
 
 /**
@@ -36,21 +38,24 @@ export const startE2eStack = async (services?: readonly ServiceName[], environme
   const logs = new Map<string, Record<string, unknown>[]>();
   const logsDir = join(repositoryRoot, '.halm', 'test-logs', nats.topology.namespace);
   mkdirSync(logsDir, { recursive: true });
-  const stack = await startStack({
-    natsUrl: testNatsUrl(),
-    databaseUrl: database.url,
-    namespace: nats.topology.namespace,
-    basePort: await freeBasePort(),
-    logsDir,
-    ...(services ? { services } : {}),
-    environment: { LOG_LEVEL: 'info', ...environment },
-    onLine: (label, line) => {
-      if (!line.startsWith('{')) return;
-      const entries = logs.get(label) ?? [];
-      entries.push(JSON.parse(line) as Record<string, unknown>);
-      logs.set(label, entries);
-    },
-  }).catch(async (error: unknown) => {
+  const start = async (which: readonly ServiceName[] | undefined, prefix = '') =>
+    startStack({
+      natsUrl: testNatsUrl(),
+      databaseUrl: database.url,
+      namespace: nats.topology.namespace,
+      basePort: await freeBasePort(),
+      logsDir,
+      ...(which ? { services: which } : {}),
+      environment: { LOG_LEVEL: 'info', ...environment },
+      onLine: (label, line) => {
+        if (!line.startsWith('{')) return;
+        const entries = logs.get(prefix + label) ?? [];
+        entries.push(JSON.parse(line) as Record<string, unknown>);
+        logs.set(prefix + label, entries);
+      },
+    });
+  const more: RunningStack[] = [];
+  const stack = await start(services).catch(async (error: unknown) => {
     await nats[Symbol.asyncDispose]();
     await database[Symbol.asyncDispose]();
     throw error;
@@ -68,7 +73,13 @@ export const startE2eStack = async (services?: readonly ServiceName[], environme
       return { tenantId: tenant.id, agentKey: key.secret };
     },
     issueKey: async (tenantId, roles) => (await directory.issueKey(tenantId, roles)).secret,
+    startMore: async (which) => {
+      const started = await start(which, `more${more.length + 1}:`);
+      more.push(started);
+      return started;
+    },
     [Symbol.asyncDispose]: async () => {
+      await Promise.all(more.map((extra) => extra.stop()));
       await stack.stop();
       await dataSource.destroy();
       await nats[Symbol.asyncDispose]();

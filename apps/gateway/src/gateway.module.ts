@@ -10,12 +10,13 @@ import { ApprovalsController } from './approvals.controller';
 import { AuthorizeActionHandler } from './authorize-action.handler';
 import { AuthorizeController } from './authorize.controller';
 import { OperatorGuard } from './operator.guard';
+import { PoliciesController } from './policies.controller';
 import { ProposalUpdates } from './proposal-updates';
 import { ProposalsController } from './proposals.controller';
 
 @Module({
   imports: [NatsModule.forRoot('gateway'), PersistenceModule.forRoot()],
-  controllers: [AuthorizeController, AdminController, ProposalsController, ApprovalsController, ...API_DOCS_CONTROLLERS],
+  controllers: [AuthorizeController, AdminController, ProposalsController, ApprovalsController, PoliciesController, ...API_DOCS_CONTROLLERS],
   providers: [
     ApiKeyGuard,
     OperatorGuard,

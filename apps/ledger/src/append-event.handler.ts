@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern } from '@nestjs/microservices';
-import type { AppendReply, AppendRequest, TenantStateReply, TenantStateRequest } from '@halm/contracts';
+import type { AppendReply, AppendRequest, PoliciesReply, PoliciesRequest, TenantStateReply, TenantStateRequest } from '@halm/contracts';
 import { LedgerWriter } from './ledger-writer';
 
 /** The ledger's NATS requests; the work is the writer's, shared with the ledger's own jobs. */
@@ -11,6 +11,11 @@ export class AppendEventHandler {
   @MessagePattern('ledger.req.append')
   append(request: AppendRequest): Promise<AppendReply> {
     return this.writer.append(request);
+  }
+
+  @MessagePattern('ledger.req.policies')
+  policies(request: PoliciesRequest): Promise<PoliciesReply> {
+    return this.writer.policies(request);
   }
 
   @MessagePattern('ledger.req.tenant-state')

@@ -5,6 +5,8 @@ import {
   type AppendReply,
   type AppendRequest,
   type LedgerEvent,
+  type PoliciesReply,
+  type PoliciesRequest,
   type TenantStateReply,
   type TenantStateRequest,
 } from '@halm/contracts';
@@ -21,7 +23,12 @@ interface KnownTenant {
   tenantId: string;
   head: StoredHead;
   state: TenantLedger;
+  /** The latest events by id, so that a retried request gets its first answer even after the state moved on. */
+  recent: Map<string, AppendReply>;
 }
+
+// Retries come within seconds; this many of a tenant's latest events answer them.
+const RECENT_EVENTS = 10_000;
 
 /**
  * The only writer of ledger subjects, and the guard of each tenant's history. Appends are
@@ -38,6 +45,7 @@ interface KnownTenant {
 export class LedgerWriter {
   private readonly tenants = new Map<string, KnownTenant>();
   private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly loading = new Map<string, Promise<KnownTenant>>();
 
   constructor(
     private readonly store: LedgerStore,
@@ -47,15 +55,17 @@ export class LedgerWriter {
 
   append(request: AppendRequest): Promise<AppendReply> {
     validate(request);
-    const previous = this.queues.get(request.tenantId) ?? Promise.resolve();
-    const next = previous.then(
-      () => this.appendNow(request),
-      () => this.appendNow(request),
-    );
-    this.queues.set(request.tenantId, next);
+    return this.serialized(request.tenantId, () => this.appendNow(request));
+  }
+
+  /** Runs `work` after everything queued for the tenant: its state is changed by one task at a time. */
+  private serialized<T>(tenantId: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.queues.get(tenantId) ?? Promise.resolve();
+    const next = previous.then(work, work);
+    this.queues.set(tenantId, next);
     void next
       .finally(() => {
-        if (this.queues.get(request.tenantId) === next) this.queues.delete(request.tenantId);
+        if (this.queues.get(tenantId) === next) this.queues.delete(tenantId);
       })
       .catch(() => undefined);
     return next;
@@ -77,6 +87,31 @@ export class LedgerWriter {
       policy: active && { version: active.version, hash: active.hash, ...(request.knownHash === active.hash ? {} : { manifest: active.manifest }) },
       budgets,
     };
+  }
+
+  /** The tenant's policy versions, from its history in this instance's memory. */
+  async policies(request: PoliciesRequest): Promise<PoliciesReply> {
+    if (typeof request?.tenantId !== 'string' || !TENANT_ID_PATTERN.test(request.tenantId)) throw new RpcError('BAD_REQUEST', 'tenantId is missing or not a valid tenant id');
+    // Another instance may have recorded a policy change this one has not seen yet.
+    const tenant = await this.serialized(request.tenantId, async () => {
+      const known = await this.tenant(request.tenantId);
+      await this.catchUp(known);
+      return known;
+    });
+    const active = tenant.state.activePolicy();
+    const reply: PoliciesReply = {
+      activeVersion: active?.version ?? null,
+      previousVersion: tenant.state.activationHistory().at(-1)?.previousVersion ?? null,
+      versions: tenant.state.publishedVersions().map((record) => ({
+        version: record.version,
+        hash: record.hash,
+        description: record.manifest.description ?? null,
+        publishedAt: record.publishedAt,
+        active: record.version === active?.version,
+      })),
+    };
+    if (request.version !== undefined) reply.manifest = tenant.state.policyVersion(request.version)?.manifest ?? null;
+    return reply;
   }
 
   private async appendNow(request: AppendRequest): Promise<AppendReply> {
@@ -112,6 +147,11 @@ export class LedgerWriter {
   private async appendChecked(tenant: KnownTenant, draft: EventDraft): Promise<AppendReply> {
     const messageId = `${draft.tenantId}:${draft.eventId}`;
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
+      const earlier = tenant.recent.get(draft.eventId);
+      if (earlier) {
+        this.metrics.ledgerAppends.inc({ outcome: 'duplicate' });
+        return { ...earlier, duplicate: true };
+      }
       const check = tenant.state.check(draft);
       if (!check.ok) {
         this.metrics.ledgerAppends.inc({ outcome: 'refused' });
@@ -156,13 +196,22 @@ export class LedgerWriter {
    * The tenant as this instance knows it; the first time, folded from its whole history
    * (the cost of a cold start grows with that history, once per tenant and instance).
    */
-  private async tenant(tenantId: string): Promise<KnownTenant> {
+  private tenant(tenantId: string): Promise<KnownTenant> {
     const known = this.tenants.get(tenantId);
-    if (known) return known;
-    const tenant: KnownTenant = { tenantId, head: { height: 0, hash: '0'.repeat(64), sequence: 0 }, state: new TenantLedger(tenantId) };
-    await this.catchUp(tenant);
-    this.tenants.set(tenantId, tenant);
-    return tenant;
+    if (known) return Promise.resolve(known);
+    // One fold per tenant even when several requests for it arrive before it is done.
+    let loading = this.loading.get(tenantId);
+    if (!loading) {
+      const tenant: KnownTenant = { tenantId, head: { height: 0, hash: '0'.repeat(64), sequence: 0 }, state: new TenantLedger(tenantId), recent: new Map() };
+      loading = this.catchUp(tenant)
+        .then(() => {
+          this.tenants.set(tenantId, tenant);
+          return tenant;
+        })
+        .finally(() => this.loading.delete(tenantId));
+      this.loading.set(tenantId, loading);
+    }
+    return loading;
   }
 
   private async catchUp(tenant: KnownTenant): Promise<void> {
@@ -174,6 +223,8 @@ export class LedgerWriter {
   private apply(tenant: KnownTenant, event: LedgerEvent, sequence: number): void {
     tenant.head = { height: event.height, hash: event.hash, sequence };
     tenant.state.apply(event);
+    tenant.recent.set(event.eventId, { height: event.height, hash: event.hash, prevHash: event.prevHash, sequence, duplicate: false });
+    if (tenant.recent.size > RECENT_EVENTS) tenant.recent.delete(tenant.recent.keys().next().value as string);
   }
 }
 

@@ -42,3 +42,28 @@ export class ProposalVerdictDto {
   @IsString()
   reason?: string;
 }
+
+/** `POST /api/policies`: a manifest to publish, as a document or as YAML/JSON source text. */
+export class PublishPolicyDto {
+  @ValidateIf((body: PublishPolicyDto) => body.source === undefined)
+  @IsDefined({ message: 'manifest or source is required' })
+  manifest?: Record<string, unknown>;
+
+  @ValidateIf((body: PublishPolicyDto) => body.source !== undefined)
+  @MaxLength(256 * 1024)
+  @IsString()
+  source?: string;
+
+  @ValidateIf((_object, value) => value !== undefined)
+  @MaxLength(4_096)
+  @IsString()
+  justification?: string;
+}
+
+/** `POST /api/policies/:version/activate` and `/rollback`: why, for the ledger. */
+export class ActivatePolicyDto {
+  @ValidateIf((_object, value) => value !== undefined)
+  @MaxLength(4_096)
+  @IsString()
+  justification?: string;
+}

@@ -45,6 +45,28 @@ export interface TenantStateReply {
   budgets: Record<string, { used: number }>;
 }
 
+/** `ledger.req.policies`: the tenant's policy versions as the ledger recorded them. */
+export interface PoliciesRequest {
+  tenantId: string;
+  /** One version with its whole manifest; absent: the list. */
+  version?: number;
+}
+export interface PolicyVersionSummary {
+  version: number;
+  hash: string;
+  description: string | null;
+  publishedAt: string;
+  active: boolean;
+}
+export interface PoliciesReply {
+  activeVersion: number | null;
+  /** The version a rollback returns to: the one the version in force replaced. */
+  previousVersion: number | null;
+  versions: PolicyVersionSummary[];
+  /** With `version` in the request: that version's manifest, or null when it was never published. */
+  manifest?: unknown;
+}
+
 /** How a request handler reports a failure its caller should act on. */
 export interface RpcFailure {
   code: 'BAD_REQUEST' | 'UNAVAILABLE' | 'CONFLICT' | 'INTERNAL';

@@ -11,6 +11,7 @@ export interface Topology {
   readonly evaluateSubject: string;
   readonly appendSubject: string;
   readonly tenantStateSubject: string;
+  readonly policiesSubject: string;
   /** Core NATS: a key was revoked; every gateway drops it from its cache at once. */
   readonly keyRevokedSubject: string;
   /** Core NATS: the projection changed a tenant's proposal (`{ proposalId, lifecycle }`); gateways wake long-polls on it. */
@@ -43,6 +44,7 @@ export const topology = (namespace = ''): Topology => {
     evaluateSubject: `${prefix}policy.req.evaluate`,
     appendSubject: `${prefix}ledger.req.append`,
     tenantStateSubject: `${prefix}ledger.req.tenant-state`,
+    policiesSubject: `${prefix}ledger.req.policies`,
     keyRevokedSubject: `${prefix}gateway.evt.key-revoked`,
     proposalUpdatedSubject: (tenantId) => {
       if (!TENANT_ID_PATTERN.test(tenantId)) throw new Error(`invalid tenant id '${tenantId}'`);

@@ -8,6 +8,14 @@ export interface PolicyVersionRecord {
   version: number;
   hash: string;
   manifest: ManifestDocument;
+  publishedAt: string;
+}
+
+/** One activation of a policy version, with the version it replaced. */
+export interface PolicyActivationRecord {
+  version: number;
+  previousVersion: number | null;
+  activatedAt: string;
 }
 
 /** What a `policy:update` proposal asks for; the kernel itself carries it out once the proposal may execute. */
@@ -38,6 +46,7 @@ export class TenantLedger {
   private readonly open = new Map<string, ProposalState>();
   private readonly versions = new Map<number, PolicyVersionRecord>();
   private active: PolicyVersionRecord | null = null;
+  private readonly activations: PolicyActivationRecord[] = [];
   private readonly charges = new Map<string, Charge[]>();
   /** policy:update proposals that may execute and whose effect is not in the ledger yet. */
   private readonly owedPolicyUpdates = new Map<string, PolicyUpdatePayload>();
@@ -53,6 +62,15 @@ export class TenantLedger {
 
   policyVersion(version: number): PolicyVersionRecord | undefined {
     return this.versions.get(version);
+  }
+
+  publishedVersions(): PolicyVersionRecord[] {
+    return [...this.versions.values()].sort((a, b) => a.version - b.version);
+  }
+
+  /** Every activation, oldest first: the last one is in force, its `previousVersion` is where a rollback goes. */
+  activationHistory(): readonly PolicyActivationRecord[] {
+    return this.activations;
   }
 
   latestVersion(): number {
@@ -150,13 +168,14 @@ export class TenantLedger {
     switch (event.type) {
       case 'PolicyPublished': {
         const { version, hash, manifest, proposalId } = event.data as { version: number; hash: string; manifest: ManifestDocument; proposalId: string | null };
-        this.versions.set(version, { version, hash, manifest });
+        this.versions.set(version, { version, hash, manifest, publishedAt: event.recordedAt });
         for (const budget of manifest.budgets) this.longestWindowMs = Math.max(this.longestWindowMs, (parseDuration(budget.window) ?? 0) * 1000);
         if (proposalId !== null) this.owedPolicyUpdates.delete(proposalId);
         return;
       }
       case 'PolicyActivated': {
         const { version, proposalId } = event.data as { version: number; proposalId: string | null };
+        this.activations.push({ version, previousVersion: this.active?.version ?? null, activatedAt: event.recordedAt });
         this.active = this.versions.get(version) ?? this.active;
         if (proposalId !== null) this.owedPolicyUpdates.delete(proposalId);
         return;
