@@ -1,0 +1,77 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { repositoryRoot } from '../paths';
+
+/**
+ * One benchmark of `./halm bench`: a program under benchmarks/ (compiled by
+ * benchmarks/tsconfig.json into benchmarks/dist) that measures Halm against its floor in the
+ * same run, prints a markdown table and writes it to benchmarks/results/<name>.md. A new
+ * benchmark is one more entry here.
+ */
+export interface Benchmark {
+  name: string;
+  description: string;
+  /** The compiled program, relative to benchmarks/dist. */
+  script: string;
+}
+
+export const BENCHMARKS: readonly Benchmark[] = [
+  {
+    name: 'policy-evaluation',
+    description: 'Halm evaluate vs Cedar (@cedar-policy/cedar-wasm) on the equivalent of the default manifest',
+    script: 'policy-evaluation.bench.js',
+  },
+];
+
+const benchmarksDir = join(repositoryRoot, 'benchmarks');
+
+const run = (args: string[]): Promise<number> =>
+  new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { cwd: repositoryRoot, stdio: ['ignore', 'inherit', 'inherit'] });
+    child.once('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+    child.once('error', () => resolve(1));
+  });
+
+/**
+ * `./halm bench [name…] [-- options]`: builds the benchmarks, then runs the named ones (all by
+ * default) one after another, each in a fresh Node process so one cannot warm up or tire out
+ * the JIT and the heap for the next. Options after `--` go to every benchmark (for
+ * policy-evaluation: --rounds N, --round-ms N, --warmup-ms N, --quick). Exits non-zero when
+ * any benchmark failed, e.g. when its equivalence check did.
+ */
+export const bench = async (args: string[], log: (line: string) => void): Promise<number> => {
+  const separator = args.indexOf('--');
+  const names = separator >= 0 ? args.slice(0, separator) : args;
+  const options = separator >= 0 ? args.slice(separator + 1) : [];
+  if (names.length === 1 && names[0] === 'list') {
+    for (const benchmark of BENCHMARKS) log(`${benchmark.name.padEnd(24)} ${benchmark.description}`);
+    return 0;
+  }
+  const unknown = names.filter((name) => !BENCHMARKS.some((benchmark) => benchmark.name === name));
+  if (unknown.length > 0) {
+    process.stderr.write(`halm bench: no benchmark ${unknown.join(', ')}; there are ${BENCHMARKS.map((benchmark) => benchmark.name).join(', ')}\n`);
+    return 2;
+  }
+  const selected = names.length > 0 ? BENCHMARKS.filter((benchmark) => names.includes(benchmark.name)) : BENCHMARKS;
+
+  const built = await run([join(repositoryRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', join(benchmarksDir, 'tsconfig.json')]);
+  if (built !== 0) {
+    process.stderr.write('halm bench: the benchmarks do not compile\n');
+    return built;
+  }
+  const failed: string[] = [];
+  for (const benchmark of selected) {
+    log(`\n# ${benchmark.name}: ${benchmark.description}\n`);
+    const code = await run([join(benchmarksDir, 'dist', benchmark.script), ...options]);
+    if (code !== 0) failed.push(benchmark.name);
+  }
+  log('');
+  for (const benchmark of selected) {
+    if (!failed.includes(benchmark.name)) log(`${benchmark.name}: benchmarks/results/${benchmark.name}.md`);
+  }
+  if (failed.length > 0) {
+    process.stderr.write(`halm bench: ${failed.join(', ')} failed\n`);
+    return 1;
+  }
+  return 0;
+};
