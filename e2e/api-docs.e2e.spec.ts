@@ -80,7 +80,7 @@ describe('the API docs: /api/openapi.json, /docs and the sandbox behind its play
     const answer = await sandbox(halm.gatewayUrl, SEED_REQUEST, '127.0.0.11');
 
     expect(answer.status).toBe(200);
-    expect(Object.keys(answer.body).sort()).toEqual(['allowed', 'constraints', 'decidedAt', 'humanApprovalRequired', 'proposalId', 'reasons', 'status', 'vetoDeadline']);
+    expect(Object.keys(answer.body).sort()).toEqual(['allowed', 'constraints', 'decidedAt', 'executionToken', 'humanApprovalRequired', 'proposalId', 'reasons', 'status', 'vetoDeadline']);
     expect(answer.body).toEqual({
       proposalId: expect.stringMatching(/^prop_[0-9a-f]{24}$/),
       status: 'ALLOW',
@@ -90,6 +90,7 @@ describe('the API docs: /api/openapi.json, /docs and the sandbox behind its play
       vetoDeadline: null,
       humanApprovalRequired: false,
       decidedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      executionToken: expect.any(String),
     });
     // The live answer matches the schema the document publishes for it.
     expect(schemas.errorsOf({ $ref: '#/components/schemas/AuthorizeResponse' }, answer.body)).toEqual([]);

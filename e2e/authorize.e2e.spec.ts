@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { LedgerEvent } from '@halm/contracts';
-import { verifyChain } from '@halm/domain';
+import { actionDigest, verifyChain } from '@halm/domain';
 import { LedgerStore } from '@halm/messaging';
 import { eventually, stopProcesses } from '@halm/testing';
 import { authorize, startE2eStack, type E2eStack } from './stack';
@@ -53,7 +53,8 @@ describe('POST /api/kernel/authorize through the six services', () => {
 
     expect(response.status).toBe(200);
     const body = (await response.json()) as Record<string, unknown>;
-    expect(Object.keys(body).sort()).toEqual(['allowed', 'constraints', 'decidedAt', 'humanApprovalRequired', 'proposalId', 'reasons', 'status', 'vetoDeadline']);
+    // The quickstart's fields, and the execution token an ALLOW carries.
+    expect(Object.keys(body).sort()).toEqual(['allowed', 'constraints', 'decidedAt', 'executionToken', 'humanApprovalRequired', 'proposalId', 'reasons', 'status', 'vetoDeadline']);
     expect(body).toEqual({
       proposalId: expect.stringMatching(/^prop_[0-9a-f]{24}$/),
       status: 'ALLOW',
@@ -63,8 +64,23 @@ describe('POST /api/kernel/authorize through the six services', () => {
       vetoDeadline: null,
       humanApprovalRequired: false,
       decidedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      executionToken: expect.stringMatching(/^[\w-]+\.[\w-]+\.[\w-]+$/),
     });
     expect(body['reasons']).toEqual(['Action complies with active policy manifest', 'Confidence 0.92 exceeds auto-commit threshold 0.8']);
+  });
+
+  it('answers an ALLOW with an execution token bound to the tenant, the proposal, the recorded decision and the action', async () => {
+    const { tenantId, agentKey } = await halm.createTenant('acme');
+
+    const body = (await (await authorize(halm.gatewayUrl, agentKey, SEED_REQUEST)).json()) as { proposalId: string; executionToken: string };
+    const held = (await (await authorize(halm.gatewayUrl, agentKey, { ...SEED_REQUEST, payload: { amount: 50_000, recipient: 'acme' } })).json()) as Record<string, unknown>;
+
+    const [header, claims] = body.executionToken.split('.').slice(0, 2).map((part) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Record<string, unknown>);
+    const decision = (await ledgerOf(tenantId)).find((event) => event.type === 'DecisionRecorded');
+    expect(header).toMatchObject({ alg: 'EdDSA', typ: 'halm-exec+jwt', kid: expect.any(String) });
+    expect(claims).toMatchObject({ tid: tenantId, pid: body.proposalId, dh: decision?.hash, ad: actionDigest('ledger:write', SEED_REQUEST.payload) });
+    expect((claims!['exp'] as number) - (claims!['iat'] as number)).toBe(300);
+    expect(held).not.toHaveProperty('executionToken');
   });
 
   it('answers only after the decision is in the tenant ledger, hash-chained after the default policy', async () => {

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { verifyChain } from '@halm/domain';
 import { LedgerStore } from '@halm/messaging';
-import { repositoryRoot, SERVICES } from '@halm/testing';
+import { newSigningKey, repositoryRoot, SERVICES } from '@halm/testing';
 import { authorize, startE2eStack } from './stack';
 
 const startWith = (service: string, environment: Record<string, string>) =>
@@ -14,10 +14,17 @@ const startWith = (service: string, environment: Record<string, string>) =>
 
 describe('each service as its own process', () => {
   it.each(SERVICES)('%s stops with one line naming a malformed setting', (service) => {
-    const result = startWith(service, { PORT: 'eighty' });
+    const result = startWith(service, { PORT: 'eighty', EXECUTION_TOKEN_SIGNING_KEY: newSigningKey() });
 
     expect(result.status).toBe(78);
     expect(result.stderr.trim().split('\n')).toEqual([`${service}: invalid setting PORT="eighty": must be a whole number between 0 and 65535`]);
+  });
+
+  it('stops the gateway with one line when it has no key to sign execution tokens with', () => {
+    const result = startWith('gateway', {});
+
+    expect(result.status).toBe(78);
+    expect(result.stderr.trim()).toBe('gateway: missing setting EXECUTION_TOKEN_SIGNING_KEY: must be an Ed25519 private key, PKCS#8 DER in base64url (./halm keys signing makes one)');
   });
 
   it('stops with one line naming a connection setting missing in production', () => {

@@ -6,6 +6,7 @@ import { createDataSource, migrate, TenantDirectory, type ApiKeyRole } from '@ha
 import {
   createTestDatabase,
   freeBasePort,
+  newSigningKey,
   openTestNats,
   repositoryRoot,
   startStack,
@@ -55,6 +56,8 @@ export const startE2eStack = async (services?: readonly ServiceName[], environme
       },
     });
   const more: RunningStack[] = [];
+  // Instances started later sign with the same key, as a deployment's gateways do.
+  environment = { EXECUTION_TOKEN_SIGNING_KEY: newSigningKey(), ...environment };
   const stack = await start(services).catch(async (error: unknown) => {
     await nats[Symbol.asyncDispose]();
     await database[Symbol.asyncDispose]();

@@ -17,6 +17,7 @@ import { RpcClient, RpcError, TOPOLOGY } from '@halm/messaging';
 import type { Principal } from '@halm/persistence';
 import { LOGGER, Metrics, problem, ProblemException, SETTINGS, validationProblem } from '@halm/platform';
 import type { Logger } from 'pino';
+import { ExecutionTokenIssuer } from './execution-token.issuer';
 import type { GatewaySettings } from './gateway.settings';
 
 export const newProposalId = (): string => `prop_${randomBytes(12).toString('hex')}`;
@@ -53,6 +54,7 @@ export class AuthorizeActionHandler {
     @Inject(SETTINGS) private readonly settings: GatewaySettings,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly metrics: Metrics,
+    private readonly tokens: ExecutionTokenIssuer,
   ) {}
 
   async handle(principal: Principal, request: AuthorizeRequestDto, now: Date): Promise<AuthorizeResponse> {
@@ -72,7 +74,7 @@ export class AuthorizeActionHandler {
       submittedAt: now.toISOString(),
     };
 
-    const decision = await this.decideAndRecord(proposal);
+    const { decision, recorded } = await this.decideAndRecord(proposal);
     this.metrics.decisions.inc({ status: decision.status });
     this.logger.info({ proposalId: proposal.proposalId, tenantId: principal.tenantId, type: proposal.type, status: decision.status }, 'decision recorded');
     return {
@@ -84,6 +86,7 @@ export class AuthorizeActionHandler {
       vetoDeadline: decision.vetoDeadline,
       humanApprovalRequired: decision.humanApprovalRequired,
       decidedAt: decision.decidedAt,
+      ...(decision.allowed ? { executionToken: this.tokens.issue(proposal, recorded.hash, now) } : {}),
     };
   }
 
@@ -92,7 +95,7 @@ export class AuthorizeActionHandler {
    * recorded (a budget moved, another policy version came into force): decide again on
    * the fresh state, a few times, then give up closed.
    */
-  private async decideAndRecord(proposal: Proposal): Promise<Decision> {
+  private async decideAndRecord(proposal: Proposal): Promise<{ decision: Decision; recorded: AppendReply }> {
     for (let attempt = 1; ; attempt += 1) {
       const { decision } = await this.call<EvaluateRequest, EvaluateReply>(
         this.topology.evaluateSubject,
@@ -101,14 +104,14 @@ export class AuthorizeActionHandler {
         'No decision could be taken',
       );
       try {
-        await this.call<AppendRequest, AppendReply>(
+        const recorded = await this.call<AppendRequest, AppendReply>(
           this.topology.appendSubject,
           { tenantId: proposal.tenantId, eventId: `${proposal.proposalId}.decision`, type: 'DecisionRecorded', recordedAt: decision.decidedAt, data: { proposal, decision } },
           this.settings.APPEND_TIMEOUT_MS,
           'The decision could not be recorded in the ledger',
           attempt < MAX_DECISION_ATTEMPTS,
         );
-        return decision;
+        return { decision, recorded };
       } catch (error) {
         if (error instanceof RpcError && error.code === 'CONFLICT') continue;
         throw error;

@@ -9,6 +9,7 @@ import { ApiKeyGuard } from './api-key.guard';
 import { ApprovalsController } from './approvals.controller';
 import { AuthorizeActionHandler } from './authorize-action.handler';
 import { AuthorizeController } from './authorize.controller';
+import { ExecutionTokenIssuer } from './execution-token.issuer';
 import { OperatorGuard } from './operator.guard';
 import { PoliciesController } from './policies.controller';
 import { ProposalUpdates } from './proposal-updates';
@@ -21,6 +22,7 @@ import { ProposalsController } from './proposals.controller';
     ApiKeyGuard,
     OperatorGuard,
     AuthorizeActionHandler,
+    ExecutionTokenIssuer,
     ProposalUpdates,
     ...API_DOCS_PROVIDERS,
     { provide: APP_PIPE, useClass: RequestValidationPipe },

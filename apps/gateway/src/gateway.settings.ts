@@ -1,7 +1,34 @@
-import { IsIn, IsInt, IsString, Max, Min, ValidateIf, MinLength } from 'class-validator';
+import { IsIn, IsInt, IsString, Max, Min, ValidateIf, MinLength, ValidateBy } from 'class-validator';
+import { signingKeyFrom } from '@halm/domain';
 import { DatabaseServiceSettings } from '@halm/platform';
 
+const isEd25519PrivateKey = (value: unknown): boolean => {
+  try {
+    signingKeyFrom(String(value));
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 export class GatewaySettings extends DatabaseServiceSettings {
+  /**
+   * The Ed25519 key execution tokens are signed with (PKCS#8 DER, base64url); its key id is
+   * derived from its public key, so rotating means starting gateways with a new key.
+   * `./halm keys signing` prints a new one.
+   */
+  @ValidateBy(
+    { name: 'isEd25519PrivateKey', validator: { validate: isEd25519PrivateKey } },
+    { message: 'must be an Ed25519 private key, PKCS#8 DER in base64url (./halm keys signing makes one)' },
+  )
+  EXECUTION_TOKEN_SIGNING_KEY = '';
+
+  /** How long an execution token may be used after it is issued. */
+  @IsInt({ message: 'must be a whole number of seconds between 5 and 3600' })
+  @Min(5, { message: 'must be a whole number of seconds between 5 and 3600' })
+  @Max(3_600, { message: 'must be a whole number of seconds between 5 and 3600' })
+  EXECUTION_TOKEN_TTL_SECONDS = 300;
+
   @IsInt({ message: 'must be a whole number of milliseconds between 10 and 60000' })
   @Min(10, { message: 'must be a whole number of milliseconds between 10 and 60000' })
   @Max(60_000, { message: 'must be a whole number of milliseconds between 10 and 60000' })

@@ -67,4 +67,6 @@ export interface AuthorizeResponse {
   vetoDeadline: string | null;
   humanApprovalRequired: boolean;
   decidedAt: string;
+  /** Only when the action may execute now: the signed, single-use token the execute call needs. */
+  executionToken?: string;
 }

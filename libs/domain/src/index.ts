@@ -3,6 +3,7 @@ export * from './ledger/hash-chain';
 export * from './proposals/proposal-lifecycle';
 export * from './projections/proposal-row';
 export * from './tenant/tenant-ledger';
+export * from './tokens/execution-token';
 export { type ManifestCompilation, type ManifestError, MANIFEST_LIMITS, compileManifest } from './policy/compile-manifest';
 export { DEFAULT_MANIFEST, DEFAULT_MANIFEST_SOURCE } from './policy/default-manifest';
 export { type FieldChange, type ManifestChange, diffManifests } from './policy/diff-manifests';

@@ -80,8 +80,9 @@ export const readSettings = <T extends object>(
     const first = errors[0] as ValidationError;
     const constraint = Object.values(first.constraints ?? {})[0] ?? 'is invalid';
     const shown = environment[first.property];
-    const setting = shown === undefined ? `setting ${first.property}` : `setting ${first.property}=${JSON.stringify(shown)}`;
-    throw new SettingsError(`invalid ${setting}: ${constraint.replace(new RegExp(`^${first.property} `), '')}`);
+    const reason = constraint.replace(new RegExp(`^${first.property} `), '');
+    if (shown === undefined || shown === '') throw new SettingsError(`missing setting ${first.property}: ${reason}`);
+    throw new SettingsError(`invalid setting ${first.property}=${JSON.stringify(shown)}: ${reason}`);
   }
   return settings;
 };

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -50,8 +51,18 @@ export interface RunningStack {
   stop(): Promise<void>;
 }
 
-/** Starts each service as its own Node process from its build output and waits until every one reports ready. */
+/** A fresh Ed25519 signing key for execution tokens, PKCS#8 DER in base64url, as EXECUTION_TOKEN_SIGNING_KEY takes it. */
+export const newSigningKey = (): string => generateKeyPairSync('ed25519').privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64url');
+
+/**
+ * Starts each service as its own Node process from its build output and waits until every
+ * one reports ready. Without an EXECUTION_TOKEN_SIGNING_KEY in the environment, the stack
+ * gets a fresh one.
+ */
 export const startStack = async (options: StackOptions): Promise<RunningStack> => {
+  if (!options.environment?.['EXECUTION_TOKEN_SIGNING_KEY'] && !process.env['EXECUTION_TOKEN_SIGNING_KEY']) {
+    options = { ...options, environment: { ...options.environment, EXECUTION_TOKEN_SIGNING_KEY: newSigningKey() } };
+  }
   mkdirSync(options.logsDir, { recursive: true });
   const processes: ServiceProcess[] = [];
   const stop = () => stopProcesses(processes.map((entry) => entry.process));

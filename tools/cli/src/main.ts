@@ -1,5 +1,6 @@
 import { isValidNamespace, topology } from '@halm/contracts';
 import { connectNats } from '@halm/messaging';
+import { newSigningKey } from '@halm/testing';
 import { createDataSource, TenantDirectory, API_KEY_ROLES, type ApiKeyRole } from '@halm/persistence';
 import { runMigrations } from './commands/migrate.command';
 import { rebuildProjections } from './commands/projections.command';
@@ -16,7 +17,9 @@ const USAGE = `Usage: ./halm <command>
   keys issue <tenantId> <role[,role…]> [label]
                               issue an API key (roles: ${API_KEY_ROLES.join(', ')}); prints the secret once
   keys revoke <tenantId> <keyId>
+  keys signing                print a new Ed25519 key for EXECUTION_TOKEN_SIGNING_KEY (gateways sign execution tokens with it)
   projections rebuild         rebuild the PostgreSQL projections from the whole ledger stream (services keep running)
+  bench [name…] [-- options]  run the benchmarks (all by default; bench list names them), write benchmarks/results/
 
 Environment: NATS_URL (default ${DEFAULT_NATS_URL}), DATABASE_URL (default ${DEFAULT_DATABASE_URL}),
 HALM_NAMESPACE (prefix for streams and subjects, default none), HALM_BASE_PORT (default 3000),
@@ -89,6 +92,11 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
     return 0;
   },
   keys: async ([verb, tenantId, third, label]) => {
+    if (verb === 'signing') {
+      // A new execution-token signing key for EXECUTION_TOKEN_SIGNING_KEY; nothing is stored.
+      log(newSigningKey());
+      return 0;
+    }
     if (verb === 'issue' && tenantId && third) {
       const roles = third.split(',');
       const unknown = roles.filter((role) => !(API_KEY_ROLES as readonly string[]).includes(role));
@@ -108,6 +116,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
     }
     return fail('usage: ./halm keys issue <tenantId> <roles> [label] | ./halm keys revoke <tenantId> <keyId>');
   },
+  bench: (args) => import('./commands/bench.command.js').then(({ bench }) => bench(args, log)),
 };
 
 const [command, ...args] = process.argv.slice(2);

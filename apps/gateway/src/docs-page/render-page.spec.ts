@@ -3,6 +3,7 @@ import { HealthController, MetricsController, readSettings } from '@halm/platfor
 import { AdminController } from '../admin.controller';
 import { API_DOCS_CONTROLLERS } from '../api-docs';
 import { AuthorizeController } from '../authorize.controller';
+import { newSigningKey } from '@halm/testing';
 import { GatewaySettings } from '../gateway.settings';
 import { describeGatewayApi, SEED_REQUEST } from '../openapi/gateway-api';
 import { buildOpenApiDocument } from '../openapi/openapi-document';
@@ -11,7 +12,7 @@ import { DOCS_SCRIPT } from './docs-script';
 import { DOCS_STYLES } from './docs-styles';
 import { PLAYGROUND_IDS, renderDocsPage } from './render-page';
 
-const settings = readSettings(GatewaySettings, {});
+const settings = readSettings(GatewaySettings, { EXECUTION_TOKEN_SIGNING_KEY: newSigningKey() });
 const { document } = buildOpenApiDocument(
   discoverRoutes([AuthorizeController, AdminController, HealthController, MetricsController, ...API_DOCS_CONTROLLERS]),
   describeGatewayApi(settings, '9.9.9'),

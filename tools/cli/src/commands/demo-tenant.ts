@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createDataSource, TenantDirectory } from '@halm/persistence';
+import { newSigningKey } from '@halm/testing';
 
 export interface DemoTenant {
   tenantId: string;
@@ -39,11 +40,15 @@ export const ensureDemoTenant = async (databaseUrl: string, envFile: string): Pr
   }
 };
 
+/** The local deployment's execution-token signing key: kept from an earlier run, else new. */
+export const signingKeyFor = (envFile: string): string =>
+  (existsSync(envFile) ? parseEnvFile(envFile)['EXECUTION_TOKEN_SIGNING_KEY'] : undefined) || newSigningKey();
+
 /** The deployment's operator key (for POST /api/admin/tenants): kept from an earlier run, else new. */
 export const operatorKeyFor = (envFile: string): string =>
   (existsSync(envFile) ? parseEnvFile(envFile)['HALM_OPERATOR_KEY'] : undefined) || `halm_op_${randomBytes(24).toString('base64url')}`;
 
-export const writeDemoEnv = (envFile: string, gatewayUrl: string, tenant: DemoTenant, operatorKey: string): void => {
+export const writeDemoEnv = (envFile: string, gatewayUrl: string, tenant: DemoTenant, operatorKey: string, signingKey: string): void => {
   writeFileSync(
     envFile,
     [
@@ -53,6 +58,7 @@ export const writeDemoEnv = (envFile: string, gatewayUrl: string, tenant: DemoTe
       `HALM_ADMIN_KEY=${tenant.adminKey}`,
       `HALM_TENANT_ID=${tenant.tenantId}`,
       `HALM_OPERATOR_KEY=${operatorKey}`,
+      `EXECUTION_TOKEN_SIGNING_KEY=${signingKey}`,
       '',
     ].join('\n'),
     { mode: 0o600 },
