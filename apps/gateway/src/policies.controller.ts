@@ -80,7 +80,8 @@ export class PoliciesController {
     }
     const { document, hash } = compilation.manifest;
     const decision = await this.propose(request, { operation: 'publish', manifest: document }, body.justification);
-    const published = decision.allowed ? (await this.policies(request.principal.tenantId)).versions.find((version) => version.hash === hash) : undefined;
+    // The same content may have been published before: this publication is the newest version with its hash.
+    const published = decision.allowed ? (await this.policies(request.principal.tenantId)).versions.filter((version) => version.hash === hash).at(-1) : undefined;
     return { decision, version: published?.version ?? null, hash };
   }
 
@@ -117,12 +118,16 @@ export class PoliciesController {
     );
   }
 
-  private policies(tenantId: string, version?: number): Promise<PoliciesReply> {
-    return this.rpc.request<PoliciesRequest, PoliciesReply>(
-      this.topology.policiesSubject,
-      { tenantId, ...(version !== undefined ? { version } : {}) },
-      this.settings.APPEND_TIMEOUT_MS,
-    );
+  private async policies(tenantId: string, version?: number): Promise<PoliciesReply> {
+    try {
+      return await this.rpc.request<PoliciesRequest, PoliciesReply>(
+        this.topology.policiesSubject,
+        { tenantId, ...(version !== undefined ? { version } : {}) },
+        this.settings.APPEND_TIMEOUT_MS,
+      );
+    } catch (error) {
+      throw new ProblemException(problem(503, `The ledger did not answer with the tenant's policies: ${(error as Error).message}`));
+    }
   }
 
   private async version(tenantId: string, version: number): Promise<PolicyVersionSummary & { manifest: ManifestDocument }> {

@@ -1,11 +1,35 @@
-import { ACTION_TYPES, DECISION_STATUSES, LEDGER_EVENT_TYPES, PAYLOAD_CLASSES, ROLES, type Actor, type ApiKeyView, type AuthorizeResponse, type ProposalContext } from '@halm/contracts';
-import type { ProposalHistoryEntry, ProposalLifecycle } from '@halm/domain';
+import {
+  ACTION_TYPES,
+  DECISION_STATUSES,
+  LEDGER_EVENT_TYPES,
+  PAYLOAD_CLASSES,
+  ROLES,
+  type Actor,
+  type ApiKeyView,
+  type AuthorizeResponse,
+  type PolicyVersionSummary,
+  type ProposalContext,
+} from '@halm/contracts';
+import {
+  BUDGET_SCOPES,
+  DEFAULT_MANIFEST,
+  type BudgetDocument,
+  type FieldChange,
+  type ManifestChange,
+  type ManifestDocument,
+  type ProposalHistoryEntry,
+  type ProposalLifecycle,
+  type RuleDocument,
+  diffManifests,
+  manifestHash,
+} from '@halm/domain';
 import type { HealthController, HealthRegistry } from '@halm/platform';
 import type { AdminController } from '../admin.controller';
 import { ApiKeyGuard } from '../api-key.guard';
 import type { VerdictView } from '../approvals.controller';
 import type { GatewaySettings } from '../gateway.settings';
 import { OperatorGuard } from '../operator.guard';
+import type { PoliciesController, PolicyChangeView } from '../policies.controller';
 import type { ProposalsController, ProposalView } from '../proposals.controller';
 import { SandboxGuard } from '../sandbox/sandbox.guard';
 import type { DtoClass, DtoSchemas, JsonSchema } from './dto-schemas';
@@ -61,6 +85,10 @@ type CreatedTenant = Awaited<ReturnType<AdminController['createTenant']>>;
 type KeyList = Awaited<ReturnType<AdminController['listKeys']>>;
 type IssuedKey = Awaited<ReturnType<AdminController['issueKey']>>;
 type ProposalList = Awaited<ReturnType<ProposalsController['list']>>;
+type PolicyList = Awaited<ReturnType<PoliciesController['list']>>;
+type PolicyVersion = Awaited<ReturnType<PoliciesController['show']>>;
+type PolicyDiff = Awaited<ReturnType<PoliciesController['diff']>>;
+type ManifestChangeOf<K extends ManifestChange['kind']> = Extract<ManifestChange, { kind: K }>;
 type Liveness = ReturnType<HealthController['live']>;
 type HealthChecks = Awaited<ReturnType<HealthRegistry['report']>>['checks'];
 type HealthCheck = HealthChecks[string];
@@ -86,7 +114,229 @@ const LIFECYCLES: { [K in ProposalLifecycle]: true } = {
   VETO_WINDOW_ELAPSED: true,
 };
 
+// ---------------------------------------------------------------- policy manifests
+
+const MANIFEST_REFERENCE = 'The format is described in docs/policy-manifests.md; its JSON Schema (draft 2020-12) is `urn:halm:schema:policy-manifest` (libs/domain/src/policy/policy-manifest.schema.json).';
+
+/** The manifest of docs/policy-manifests.md ("A first manifest"), as a publish request carries it. */
+const EXAMPLE_MANIFEST: ManifestDocument = {
+  description: 'Payments team policy',
+  autoCommitThreshold: 0.8,
+  rules: [
+    { id: 'large-payment', actionTypes: ['ledger:write'], effect: 'REQUIRE_HUMAN', when: 'payload.amount > 10000', reason: 'Payments above 10,000 need an approver' },
+    { id: 'standard', actionTypes: ['*'], effect: 'ALLOW', reason: 'Action complies with active policy manifest', constraints: { maxRetries: 3 } },
+  ],
+  budgets: [{ id: 'daily-payments', actionTypes: ['ledger:write'], scope: 'agent', window: '24h', amount: 'double(payload.amount)', warning: 8000, critical: 10000 }],
+};
+
+/** The same manifest's YAML source: what `source` carries. */
+const EXAMPLE_MANIFEST_SOURCE = `description: Payments team policy
+autoCommitThreshold: 0.8
+rules:
+  - id: large-payment
+    actionTypes: [ledger:write]
+    effect: REQUIRE_HUMAN
+    when: payload.amount > 10000
+    reason: Payments above 10,000 need an approver
+  - id: standard
+    actionTypes: ["*"]
+    effect: ALLOW
+    reason: Action complies with active policy manifest
+    constraints: { maxRetries: 3 }
+budgets:
+  - id: daily-payments
+    actionTypes: [ledger:write]
+    scope: agent
+    window: 24h
+    amount: double(payload.amount)
+    warning: 8000
+    critical: 10000
+`;
+
+/** A later version of it: stricter on payments, no webhooks at night, a higher threshold. */
+const EXAMPLE_MANIFEST_V3: ManifestDocument = {
+  ...EXAMPLE_MANIFEST,
+  autoCommitThreshold: 0.85,
+  rules: [
+    { ...EXAMPLE_MANIFEST.rules[0]!, when: 'payload.amount > 5000' },
+    EXAMPLE_MANIFEST.rules[1]!,
+    { id: 'no-webhooks-at-night', actionTypes: ['webhook:send'], effect: 'DENY', when: 'now.getHours("UTC") >= 22', reason: 'No webhooks at night' },
+  ],
+};
+
+const EXAMPLE_HASH = manifestHash(EXAMPLE_MANIFEST);
+
+const EXAMPLE_VERSIONS: PolicyVersionSummary[] = [
+  { version: 1, hash: DEFAULT_MANIFEST.hash, description: DEFAULT_MANIFEST.document.description ?? null, publishedAt: '2026-03-15T09:59:59.000Z', active: false },
+  { version: 2, hash: EXAMPLE_HASH, description: 'Payments team policy', publishedAt: '2026-03-15T10:05:00.000Z', active: true },
+];
+
+const EXAMPLE_POLICY_CHANGE: PolicyChangeView = {
+  decision: {
+    proposalId: 'prop_5c0e2f7a9b1d3e4f6a8c0b2d',
+    status: 'REQUIRE_HUMAN',
+    allowed: false,
+    reasons: ['Policy changes need a human approver'],
+    constraints: {},
+    vetoDeadline: null,
+    humanApprovalRequired: true,
+    decidedAt: '2026-03-15T10:04:00.000Z',
+  },
+  version: null,
+  hash: EXAMPLE_HASH,
+};
+
+const ACTION_TYPE_OR_ANY: JsonSchema = { type: 'array', minItems: 1, items: { type: 'string', enum: [...ACTION_TYPES, '*'] }, description: 'The action types covered, or `["*"]` for all of them.' };
+const ANY_JSON: JsonSchema = { description: 'Any JSON value.' };
+
+/** One schema per kind of change: the compiler insists on every kind of ManifestChange. */
+const MANIFEST_CHANGES: { [K in ManifestChange['kind']]: JsonSchema } = {
+  'description-changed': objectSchema<ManifestChangeOf<'description-changed'>>({
+    description: 'The description changed; a side is absent when the manifest had none.',
+    properties: { kind: { const: 'description-changed' }, before: { type: 'string' }, after: { type: 'string' } },
+    optional: { before: true, after: true },
+  }),
+  'threshold-changed': objectSchema<ManifestChangeOf<'threshold-changed'>>({
+    properties: { kind: { const: 'threshold-changed' }, before: { type: 'number' }, after: { type: 'number' } },
+    optional: {},
+  }),
+  'rule-added': objectSchema<ManifestChangeOf<'rule-added'>>({
+    properties: { kind: { const: 'rule-added' }, id: { type: 'string' }, rule: ref('PolicyRule') },
+    optional: {},
+  }),
+  'rule-removed': objectSchema<ManifestChangeOf<'rule-removed'>>({
+    properties: { kind: { const: 'rule-removed' }, id: { type: 'string' }, rule: ref('PolicyRule') },
+    optional: {},
+  }),
+  'rule-changed': objectSchema<ManifestChangeOf<'rule-changed'>>({
+    properties: { kind: { const: 'rule-changed' }, id: { type: 'string' }, fields: { type: 'array', items: ref('FieldChange') } },
+    optional: {},
+  }),
+  'rules-reordered': objectSchema<ManifestChangeOf<'rules-reordered'>>({
+    description: 'The rules both versions have are in another order: order decides the order of reasons and which rule wins a clash of constraint keys.',
+    properties: { kind: { const: 'rules-reordered' }, before: { type: 'array', items: { type: 'string' } }, after: { type: 'array', items: { type: 'string' } } },
+    optional: {},
+  }),
+  'budget-added': objectSchema<ManifestChangeOf<'budget-added'>>({
+    properties: { kind: { const: 'budget-added' }, id: { type: 'string' }, budget: ref('PolicyBudget') },
+    optional: {},
+  }),
+  'budget-removed': objectSchema<ManifestChangeOf<'budget-removed'>>({
+    properties: { kind: { const: 'budget-removed' }, id: { type: 'string' }, budget: ref('PolicyBudget') },
+    optional: {},
+  }),
+  'budget-changed': objectSchema<ManifestChangeOf<'budget-changed'>>({
+    properties: { kind: { const: 'budget-changed' }, id: { type: 'string' }, fields: { type: 'array', items: ref('FieldChange') } },
+    optional: {},
+  }),
+};
+
+const POLICY_SCHEMAS: Record<string, JsonSchema> = {
+  PolicyRule: objectSchema<RuleDocument>({
+    description: `A rule of a policy manifest. ${MANIFEST_REFERENCE}`,
+    properties: {
+      id: { type: 'string', pattern: '^[a-z0-9-]+$', maxLength: 64 },
+      actionTypes: ACTION_TYPE_OR_ANY,
+      effect: { type: 'string', enum: [...DECISION_STATUSES] },
+      when: { type: 'string', description: 'A CEL condition; absent, the rule always matches its action types.' },
+      reason: { type: 'string', maxLength: 500, description: 'The reason a decision gives when this rule decides.' },
+      vetoWindow: { type: 'string', description: 'HELD_FOR_VETO only: how long approvers have to veto, e.g. `1h`.' },
+      constraints: { type: 'object', additionalProperties: true, description: 'ALLOW only: handed back to the agent with the decision.' },
+      minConfidence: { type: 'number', minimum: 0, maximum: 1, description: 'ALLOW only: replaces `autoCommitThreshold` for actions this rule allows.' },
+    },
+    optional: { when: true, vetoWindow: true, constraints: true, minConfidence: true },
+  }),
+  PolicyBudget: objectSchema<BudgetDocument>({
+    description: `A budget of a policy manifest. ${MANIFEST_REFERENCE}`,
+    properties: {
+      id: { type: 'string', pattern: '^[a-z0-9-]+$', maxLength: 64 },
+      actionTypes: ACTION_TYPE_OR_ANY,
+      scope: enumSchema<BudgetDocument['scope']>(Object.fromEntries(BUDGET_SCOPES.map((scope) => [scope, true])) as { [K in BudgetDocument['scope']]: true }, 'Whose usage counts.'),
+      window: { type: 'string', description: 'The sliding window usage is summed over, e.g. `24h`.' },
+      amount: { type: 'string', description: 'A CEL expression giving the number this action adds.' },
+      warning: { type: 'number', minimum: 0 },
+      critical: { type: 'number', minimum: 0, description: 'Exceeding it denies.' },
+    },
+    optional: { warning: true },
+  }),
+  PolicyManifest: objectSchema<ManifestDocument>({
+    description: `A policy manifest as the ledger records it: normalized, without \`version\` (the version is the ledger's number for it). ${MANIFEST_REFERENCE}`,
+    properties: {
+      description: { type: 'string', maxLength: 2000 },
+      autoCommitThreshold: { type: 'number', minimum: 0, maximum: 1, description: 'Confidence at or above which an ALLOW may commit without a human.' },
+      rules: { type: 'array', items: ref('PolicyRule'), maxItems: 500 },
+      budgets: { type: 'array', items: ref('PolicyBudget'), maxItems: 100 },
+    },
+    optional: { description: true },
+    examples: [EXAMPLE_MANIFEST],
+  }),
+  PolicyVersionSummary: objectSchema<PolicyVersionSummary>({
+    description: 'A published policy version. Versions are immutable: a change is a new version.',
+    properties: {
+      version: { type: 'integer', minimum: 1, description: 'Numbered by the ledger from 1; version 1 is the default manifest, recorded before the tenant\'s first decision.' },
+      hash: { type: 'string', pattern: '^[0-9a-f]{64}$', description: 'SHA-256 (hex) of the RFC 8785 canonical JSON of the manifest.' },
+      description: { type: ['string', 'null'] },
+      publishedAt: ISO_TIME,
+      active: { type: 'boolean', description: 'Whether this is the version in force.' },
+    },
+    optional: {},
+  }),
+  PolicyList: objectSchema<PolicyList>({
+    properties: {
+      activeVersion: { type: ['integer', 'null'], minimum: 1, description: 'The version in force; null before the tenant\'s first decision (the default manifest then applies, and becomes version 1).' },
+      previousVersion: { type: ['integer', 'null'], minimum: 1, description: 'The version the one in force replaced: where `POST /api/policies/rollback` goes. Null when there is none.' },
+      versions: { type: 'array', items: ref('PolicyVersionSummary'), description: 'Every published version, oldest first.' },
+    },
+    optional: {},
+    examples: [{ activeVersion: 2, previousVersion: 1, versions: EXAMPLE_VERSIONS }],
+  }),
+  PolicyVersion: objectSchema<PolicyVersion>({
+    description: 'One published version with its manifest.',
+    properties: {
+      version: { type: 'integer', minimum: 1 },
+      hash: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+      description: { type: ['string', 'null'] },
+      publishedAt: ISO_TIME,
+      active: { type: 'boolean' },
+      manifest: ref('PolicyManifest'),
+    },
+    optional: {},
+    examples: [{ ...EXAMPLE_VERSIONS[1]!, manifest: EXAMPLE_MANIFEST }],
+  }),
+  FieldChange: objectSchema<FieldChange>({
+    description: 'One field of a rule or budget before and after; a side is absent when the field was.',
+    properties: { field: { type: 'string' }, before: ANY_JSON, after: ANY_JSON },
+    optional: { before: true, after: true },
+  }),
+  ManifestChange: { description: 'One difference between two manifests.', oneOf: Object.values(MANIFEST_CHANGES) },
+  PolicyDiff: objectSchema<PolicyDiff>({
+    properties: {
+      from: { type: 'integer', minimum: 1 },
+      to: { type: 'integer', minimum: 1 },
+      changes: {
+        type: 'array',
+        items: ref('ManifestChange'),
+        description: 'What changed from `from` to `to`: the description and threshold, then rules (removed and changed in the old order, added in the new), a reordering, then budgets. Empty when both are the same policy.',
+      },
+    },
+    optional: {},
+    examples: [{ from: 2, to: 3, changes: diffManifests(EXAMPLE_MANIFEST, EXAMPLE_MANIFEST_V3) }],
+  }),
+  PolicyChange: objectSchema<PolicyChangeView>({
+    description:
+      'A policy change goes through the gate as a `policy:update` proposal, decided by the manifest in force like any other action. `decision` is that decision; `version` is the version published or activated when the decision let the kernel carry it out at once (ALLOW), and null while it waits for an approver or a veto window (the kernel carries it out when the proposal is approved or the window elapses) or when it was denied.',
+    properties: {
+      decision: ref('AuthorizeResponse'),
+      version: { type: ['integer', 'null'], minimum: 1 },
+      hash: { type: 'string', pattern: '^[0-9a-f]{64}$', description: 'The manifest\'s hash: the version this change publishes or activates carries it.' },
+    },
+    optional: {},
+    examples: [EXAMPLE_POLICY_CHANGE],
+  }),
+};
+
 const SCHEMAS: Record<string, JsonSchema> = {
+  ...POLICY_SCHEMAS,
   AuthorizeResponse: objectSchema<AuthorizeResponse>({
     description: 'The decision, field for field as the quickstart documents it. Only `ALLOW` answers `allowed: true`, and only once the decision is durably in the ledger.',
     properties: {
@@ -98,8 +348,13 @@ const SCHEMAS: Record<string, JsonSchema> = {
       vetoDeadline: { type: ['string', 'null'], format: 'date-time', description: 'For HELD_FOR_VETO: when the action becomes executable unless vetoed; otherwise null.' },
       humanApprovalRequired: { type: 'boolean', description: 'True for REQUIRE_HUMAN.' },
       decidedAt: { ...ISO_TIME, description: 'When the evaluator decided (UTC).' },
+      executionToken: {
+        type: 'string',
+        pattern: '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$',
+        description: 'Only with `allowed: true`: a compact JWS (EdDSA, Ed25519) granting one execution of exactly this action, bound to the tenant, the proposal, the hash of the decision in the ledger and the digest of the action; it expires after `EXECUTION_TOKEN_TTL_SECONDS`.',
+      },
     },
-    optional: {},
+    optional: { executionToken: true },
     examples: [SEED_RESPONSE],
   }),
   InvalidParam: { type: 'object', properties: { name: { type: 'string', description: 'The JSON path of the field (e.g. `context.confidenceScore`), `body`, or a header name.' }, reason: { type: 'string' } }, required: ['name', 'reason'] },
@@ -339,6 +594,10 @@ const RESPONSES: Record<string, ResponseDoc> = {
       lifecycle: 'VETO_WINDOW_ELAPSED',
     }),
   },
+  PolicyConflict: {
+    description: 'The change does not apply: the version is already in force, or there is no earlier version to roll back to.',
+    content: problemContent('ProblemDetails', { type: 'about:blank', title: 'Conflict', status: 409, detail: 'Version 2 is already in force', instance: '/api/policies/2/activate' }),
+  },
   LedgerUnavailable: {
     description: 'The ledger did not answer: nothing was recorded; retry.',
     content: problemContent('ProblemDetails', {
@@ -372,6 +631,24 @@ const GUARDS = new Map<DtoClass, GuardDoc>([
 ]);
 
 // ---------------------------------------------------------------- routes
+
+const VERSION_PARAMETER = { description: 'A published version number (a whole number from 1); anything else is a 400.', example: 2 };
+
+const policyChangeDescription =
+  'The change goes through the gate as a `policy:update` proposal (the admin\'s key is its agent, at confidence 1), decided by the manifest in force like any other action and recorded in the ledger. Under the default manifest it needs an approver (REQUIRE_HUMAN): approve it with `POST /api/kernel/proposals/{proposalId}/approve` and the kernel carries it out. The answer\'s `version` is set when the change took effect at once (an ALLOW), and null until then.';
+
+const PUBLISH_INVALID: ResponseDoc = {
+  description:
+    'Bad input as for every body (see InvalidRequest), or a manifest that does not compile: `invalidParams` names each bad field by its path in the body (`manifest.rules.0.when`, or `source.…` for source text) with the CEL error and its position.',
+  content: problemContent('ProblemDetails', {
+    type: '/problems/invalid-request',
+    title: 'Bad Request',
+    status: 400,
+    detail: 'Invalid request: manifest.rules.0.when CEL: Unexpected token: GT (line 1, column 17)',
+    instance: '/api/policies',
+    invalidParams: [{ name: 'manifest.rules.0.when', reason: 'CEL: Unexpected token: GT (line 1, column 17)' }],
+  }),
+};
 
 const authorizeDescription =
   'Ask before any side effect. The gateway validates the request, names the proposal, has the policy evaluator decide it against the tenant\'s active manifest and the ledger record it, and answers only once the decision is durably recorded. Proceed only if `allowed` is true.';
@@ -451,6 +728,65 @@ const routes = (settings: GatewaySettings): Record<string, RouteDoc> => ({
     requestExamples: { reason: { summary: 'With a reason for the ledger', value: { reason: 'Model change not reviewed' } } },
     success: { description: 'The verdict, recorded in the ledger.', content: json(ref('VerdictView')) },
     responses: { 404: 'NotFound', 409: 'Conflict', 503: 'LedgerUnavailable' },
+  },
+  'GET /api/policies': {
+    operationId: 'listPolicies',
+    summary: 'List the policy versions',
+    description: 'Every published version of the tenant\'s policy manifest, from the ledger\'s record, with the version in force and the one a rollback returns to.',
+    tags: ['Policies'],
+    success: { description: 'The versions.', content: json(ref('PolicyList')) },
+  },
+  'GET /api/policies/:version': {
+    operationId: 'getPolicy',
+    summary: 'Show a policy version',
+    description: 'One published version with its whole manifest, as the ledger recorded it.',
+    tags: ['Policies'],
+    parameters: { version: VERSION_PARAMETER },
+    success: { description: 'The version and its manifest.', content: json(ref('PolicyVersion')) },
+    responses: { 400: 'InvalidRequest', 404: 'NotFound' },
+  },
+  'GET /api/policies/:from/diff/:to': {
+    operationId: 'diffPolicies',
+    summary: 'Diff two policy versions',
+    description: 'What changed from one published version to another, rule by rule and budget by budget.',
+    tags: ['Policies'],
+    parameters: {
+      from: { description: 'The earlier version (any published version).', example: 2 },
+      to: { description: 'The later version (any published version).', example: 3 },
+    },
+    success: { description: 'The changes.', content: json(ref('PolicyDiff')) },
+    responses: { 400: 'InvalidRequest', 404: 'NotFound' },
+  },
+  'POST /api/policies': {
+    operationId: 'publishPolicy',
+    summary: 'Publish a policy version',
+    description: `Validates and compiles a manifest (as a document in \`manifest\`, or as YAML or JSON text in \`source\`) and proposes to publish it as the next version. Publishing does not put it in force: activate it afterwards. ${policyChangeDescription} ${MANIFEST_REFERENCE}`,
+    tags: ['Policies'],
+    requestExamples: {
+      document: { summary: 'A manifest as a JSON document', value: { manifest: EXAMPLE_MANIFEST, justification: 'Payments above 10,000 need an approver' } },
+      source: { summary: 'The same manifest as YAML source', value: { source: EXAMPLE_MANIFEST_SOURCE } },
+    },
+    success: { description: 'The policy:update decision, and the version once published.', content: json(ref('PolicyChange'), { example: EXAMPLE_POLICY_CHANGE }) },
+    responses: { 400: PUBLISH_INVALID, 503: 'FailClosed' },
+  },
+  'POST /api/policies/:version/activate': {
+    operationId: 'activatePolicy',
+    summary: 'Activate a policy version',
+    description: `Proposes to put a published version in force. ${policyChangeDescription}`,
+    tags: ['Policies'],
+    parameters: { version: VERSION_PARAMETER },
+    requestExamples: { justification: { summary: 'With a reason for the ledger', value: { justification: 'Stricter payment rules from today' } } },
+    success: { description: 'The policy:update decision, and the version once in force.', content: json(ref('PolicyChange'), { example: EXAMPLE_POLICY_CHANGE }) },
+    responses: { 404: 'NotFound', 409: 'PolicyConflict', 503: 'FailClosed' },
+  },
+  'POST /api/policies/rollback': {
+    operationId: 'rollbackPolicy',
+    summary: 'Roll back to the previous policy version',
+    description: `Proposes to activate again the version the one in force replaced (\`previousVersion\` of the list): an activation like any other. ${policyChangeDescription}`,
+    tags: ['Policies'],
+    requestExamples: { justification: { summary: 'With a reason for the ledger', value: { justification: 'Version 3 blocks the night batch' } } },
+    success: { description: 'The policy:update decision, and the version once in force.', content: json(ref('PolicyChange'), { example: EXAMPLE_POLICY_CHANGE }) },
+    responses: { 409: 'PolicyConflict', 503: 'FailClosed' },
   },
   'POST /api/admin/tenants': {
     operationId: 'createTenant',
@@ -553,6 +889,12 @@ const PROPERTY_DESCRIPTIONS: Record<string, Record<string, string>> = {
     agentId: 'Which agent asks.',
   },
   CreateTenant: { name: 'The tenant\'s display name.' },
+  PublishPolicy: {
+    manifest: 'The manifest as a JSON document. Give this or `source`.',
+    source: 'The manifest as YAML or JSON text (line and column of errors refer to it). Give this or `manifest`; when both are given, `source` is published.',
+    justification: 'Why, for the ledger (the policy:update proposal\'s justification).',
+  },
+  ActivatePolicy: { justification: 'Why, for the ledger (the policy:update proposal\'s justification).' },
   IssueKey: { roles: 'What the key may do: `agent` authorizes, `approver` approves and vetoes, `admin` manages keys, `auditor` reads.', label: 'A note for humans.' },
 };
 
@@ -571,6 +913,7 @@ export const describeGatewayApi = (settings: GatewaySettings, version: string): 
     { name: 'Kernel', description: 'Authorize actions and follow their proposals. Needs an API key.' },
     { name: 'Approvals', description: 'Approvers settle what waits for them. Each verdict is a ledger event.' },
     { name: 'Sandbox', description: 'Try the kernel without a key, on the public sandbox tenant.' },
+    { name: 'Policies', description: 'The tenant\'s policy manifests: immutable versions, listed, shown and diffed; published, activated and rolled back through the gate as `policy:update` proposals.' },
     { name: 'Admin', description: 'Tenants and API keys.' },
     { name: 'Docs', description: 'This document and the docs page.' },
     { name: 'Operations', description: 'Health and metrics, as every Halm service answers them.' },
@@ -589,6 +932,15 @@ export const describeGatewayApi = (settings: GatewaySettings, version: string): 
   // The payload rules of each action type (PAYLOAD_CLASSES, checked by the authorize handler) as
   // JSON Schema conditionals on `type`: one component per payload class.
   extendSchemas: (dtos: DtoSchemas) => ({
+    // `manifest` is required only without `source` (a @ValidateIf the derivation cannot read as such), and is a document.
+    PublishPolicy: {
+      properties: {
+        ...(dtos.components['PublishPolicy']?.['properties'] as Record<string, JsonSchema> | undefined),
+        manifest: { type: 'object', description: PROPERTY_DESCRIPTIONS['PublishPolicy']?.['manifest'] },
+      },
+      required: undefined,
+      anyOf: [{ required: ['manifest'] }, { required: ['source'] }],
+    },
     AuthorizeRequest: {
       allOf: Object.entries(PAYLOAD_CLASSES).map(([type, payloadClass]) => ({
         if: { properties: { type: { const: type } }, required: ['type'] },

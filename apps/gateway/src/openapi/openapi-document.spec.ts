@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Body, Controller, Delete, Get, HttpCode, Injectable, Param, Post, Query, Res, UseGuards, type CanActivate } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Injectable, Param, ParseIntPipe, Post, Query, Res, UseGuards, type CanActivate } from '@nestjs/common';
 import { AuthorizeRequestDto, IssueKeyDto } from '@halm/contracts';
 import { ArrayUnique, IsArray, IsDefined, IsInt, IsOptional, IsString, Matches, Min, ValidateBy, ValidateIf, ValidateNested } from 'class-validator';
 import { RequireRoles } from '../api-key.guard';
@@ -228,6 +228,47 @@ describe('discoverRoutes and buildOpenApiDocument', () => {
     );
 
     expect(gaps).toContain('DELETE /api/things/:thingId: documented success status 200 but the code answers 204');
+  });
+
+  it('documents a path parameter parsed by ParseIntPipe as an integer', () => {
+    @Controller('api/versions')
+    class VersionsController {
+      @Get(':from/diff/:to')
+      diff(@Param('from', ParseIntPipe) _from: number, @Param('to', new ParseIntPipe()) _to: number) {}
+
+      @Post(':version')
+      touch(@Param('version') _version: number, @Body() _body: SampleDto) {}
+    }
+    const parameters = { from: { description: 'From.' }, to: { description: 'To.' }, version: { description: 'Version.' } };
+
+    const { document } = buildOpenApiDocument(
+      discoverRoutes([VersionsController]),
+      description({
+        'GET /api/versions/:from/diff/:to': { operationId: 'diff', summary: 'Diff', tags: [], parameters, success: { description: 'x' } },
+        'POST /api/versions/:version': { operationId: 'touch', summary: 'Touch', tags: [], parameters, success: { description: 'x' } },
+      }),
+    );
+
+    const schemaOf = (operation: Record<string, unknown> | undefined) => (operation?.['parameters'] as { name: string; schema: unknown }[]).map(({ name, schema }) => [name, schema]);
+    expect(schemaOf(document.paths['/api/versions/{from}/diff/{to}']?.['get'])).toEqual([
+      ['from', { type: 'integer' }],
+      ['to', { type: 'integer' }],
+    ]);
+    expect(schemaOf(document.paths['/api/versions/{version}']?.['post'])).toEqual([['version', { type: 'number' }]]);
+  });
+
+  it('extends DTO components, removing a keyword the extension sets to undefined', () => {
+    const { document, gaps } = buildOpenApiDocument(
+      routes.filter((route) => route.method === 'POST'),
+      {
+        ...description({ 'POST /api/things': { operationId: 'createThing', summary: 'Create', tags: [], success: { description: 'Created.' } } }),
+        extendSchemas: () => ({ Sample: { required: undefined, anyOf: [{ required: ['name'] }, { required: ['tags'] }] } }),
+      },
+    );
+
+    expect(gaps).toEqual([]);
+    expect(document.components.schemas['Sample']).not.toHaveProperty('required');
+    expect(document.components.schemas['Sample']).toMatchObject({ type: 'object', anyOf: [{ required: ['name'] }, { required: ['tags'] }] });
   });
 
   it('writes Nest path parameters in OpenAPI form', () => {

@@ -52,7 +52,7 @@ export interface ApiDescription {
   propertyDescriptions?: Record<string, Record<string, string>>;
   /** JSON Schema of custom class-validator rules (`@ValidateBy({ name })`), by name. */
   customRules?: DtoSchemaOptions['customRules'];
-  /** Keywords added to DTO components after they are derived (e.g. per-type payload rules), by component name. */
+  /** Keywords added to DTO components after they are derived (e.g. per-type payload rules), by component name; one set to undefined is removed. */
   extendSchemas?: (dtos: DtoSchemas) => Record<string, JsonSchema>;
 }
 
@@ -186,7 +186,8 @@ export const buildOpenApiDocument = (routes: readonly DiscoveredRoute[], api: Ap
   }
   for (const [name, extension] of Object.entries(api.extendSchemas?.(dtos) ?? {})) {
     if (!dtos.components[name]) gaps.push(`extendSchemas names ${name}, which is not a DTO component`);
-    else dtos.components[name] = { ...dtos.components[name], ...extension };
+    // A keyword set to undefined removes the derived one (say a `required` the extension replaces with an `anyOf`).
+    else dtos.components[name] = Object.fromEntries(Object.entries({ ...dtos.components[name], ...extension }).filter(([, value]) => value !== undefined));
   }
   gaps.push(...dtos.gaps);
   for (const name of Object.keys(api.schemas)) if (dtos.components[name]) gaps.push(`schema ${name} is both a DTO and a hand-written schema`);
@@ -216,7 +217,7 @@ const pathParameters = (route: DiscoveredRoute, doc: RouteDoc | undefined, gaps:
       in: 'path',
       required: true,
       ...(described ? { description: described.description } : {}),
-      schema: (declared && PRIMITIVES.get(declared.type)) ?? { type: 'string' },
+      schema: declared?.integer ? { type: 'integer' } : ((declared && PRIMITIVES.get(declared.type)) ?? { type: 'string' }),
       ...(described?.example !== undefined ? { example: described.example } : {}),
     };
   });

@@ -4,7 +4,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { ACTION_TYPES } from '@halm/contracts';
 import { migrate } from '@halm/persistence';
 import { Metrics, ProblemDetailsFilter, readSettings, ServiceCoreModule } from '@halm/platform';
-import { createTestDatabase, openTestNats, OpenApiSchemas, testNatsUrl, validateOpenApiStructure } from '@halm/testing';
+import { createTestDatabase, newSigningKey, openTestNats, OpenApiSchemas, testNatsUrl, validateOpenApiStructure } from '@halm/testing';
 import pino from 'pino';
 import { GatewayModule } from '../gateway.module';
 import { GatewaySettings } from '../gateway.settings';
@@ -29,6 +29,7 @@ const startGateway = async () => {
   const database = await createTestDatabase(migrate);
   const nats = await openTestNats();
   const settings = readSettings(GatewaySettings, {
+    EXECUTION_TOKEN_SIGNING_KEY: newSigningKey(),
     NATS_URL: testNatsUrl(),
     DATABASE_URL: database.url,
     HALM_NAMESPACE: nats.topology.namespace,

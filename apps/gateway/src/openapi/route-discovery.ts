@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { RequestMethod } from '@nestjs/common';
+import { ParseIntPipe, RequestMethod } from '@nestjs/common';
 import { GUARDS_METADATA, HTTP_CODE_METADATA, METHOD_METADATA, PATH_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum.js';
 import type { DtoClass } from './dto-schemas';
@@ -13,6 +13,8 @@ export interface RouteArgument {
   name: string | undefined;
   /** The declared TypeScript type, as emitted decorator metadata carries it (String, a DTO class, …). */
   type: unknown;
+  /** True when a `ParseIntPipe` turns it into a whole number (`@Param('version', ParseIntPipe)`). */
+  integer?: boolean;
 }
 
 /** One HTTP route as Nest registers it, with what the document can derive from its code. */
@@ -75,12 +77,16 @@ export const discoverRoutes = (controllers: readonly DtoClass[]): DiscoveredRout
       if (methodPath === undefined) return [];
       const requestMethod = Reflect.getMetadata(METHOD_METADATA, callback) as RequestMethod;
       const method = RequestMethod[requestMethod] ?? 'GET';
-      const argumentsMetadata = (Reflect.getMetadata(ROUTE_ARGS_METADATA, controller, handler) ?? {}) as Record<string, { index: number; data?: unknown }>;
+      const argumentsMetadata = (Reflect.getMetadata(ROUTE_ARGS_METADATA, controller, handler) ?? {}) as Record<string, { index: number; data?: unknown; pipes?: unknown[] }>;
       const parameterTypes = (Reflect.getMetadata('design:paramtypes', prototype, handler) ?? []) as unknown[];
       const argumentsOf = (paramtype: RouteParamtypes): RouteArgument[] =>
         Object.entries(argumentsMetadata)
           .filter(([key]) => Number(key.split(':')[0]) === paramtype)
-          .map(([, argument]) => ({ name: typeof argument.data === 'string' ? argument.data : undefined, type: parameterTypes[argument.index] }));
+          .map(([, argument]) => ({
+            name: typeof argument.data === 'string' ? argument.data : undefined,
+            type: parameterTypes[argument.index],
+            ...((argument.pipes ?? []).some((pipe) => pipe === ParseIntPipe || pipe instanceof ParseIntPipe) ? { integer: true } : {}),
+          }));
       const explicitStatus = Reflect.getMetadata(HTTP_CODE_METADATA, callback) as number | undefined;
       const methodRoles = Reflect.getMetadata(REQUIRED_ROLES_METADATA, callback) as string[] | undefined;
       const route: Omit<DiscoveredRoute, 'path'> = {

@@ -13,7 +13,7 @@ export const parseEnvFile = (file: string): Record<string, string> =>
   Object.fromEntries(
     readFileSync(file, 'utf8')
       .split('\n')
-      .map((line) => /^([A-Z_]+)=(.*)$/.exec(line.trim()))
+      .map((line) => /^(?:export\s+)?([A-Z_]+)=(.*)$/.exec(line.trim()))
       .filter((match): match is RegExpExecArray => match !== null)
       .map((match) => [match[1]!, match[2]!]),
   );
@@ -52,7 +52,7 @@ export const writeDemoEnv = (envFile: string, gatewayUrl: string, tenant: DemoTe
   writeFileSync(
     envFile,
     [
-      '# Written by ./halm up: the local demo tenant and its keys.',
+      '# Written by ./halm up: the local demo tenant and its keys (set -a; source .halm/demo.env; set +a exports them).',
       `HALM_URL=${gatewayUrl}`,
       `HALM_API_KEY=${tenant.agentKey}`,
       `HALM_ADMIN_KEY=${tenant.adminKey}`,

@@ -1,3 +1,4 @@
 export type { Dependency, EnsureOptions } from './dependency';
 export { ensureNats } from './nats-server';
 export { ensurePostgres } from './postgres';
+export { ensurePythonRequests } from './python';
