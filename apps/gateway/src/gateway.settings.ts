@@ -1,6 +1,6 @@
-import { IsIn, IsInt, IsString, Max, Min, ValidateIf, MinLength, ValidateBy } from 'class-validator';
+import { IsIn, IsString, MinLength, ValidateBy, ValidateIf } from 'class-validator';
 import { signingKeyFrom } from '@halm/domain';
-import { DatabaseServiceSettings } from '@halm/platform';
+import { DatabaseServiceSettings, WholeNumber } from '@halm/platform';
 
 const isEd25519PrivateKey = (value: unknown): boolean => {
   try {
@@ -24,25 +24,17 @@ export class GatewaySettings extends DatabaseServiceSettings {
   EXECUTION_TOKEN_SIGNING_KEY = '';
 
   /** How long an execution token may be used after it is issued. */
-  @IsInt({ message: 'must be a whole number of seconds between 5 and 3600' })
-  @Min(5, { message: 'must be a whole number of seconds between 5 and 3600' })
-  @Max(3_600, { message: 'must be a whole number of seconds between 5 and 3600' })
+  @WholeNumber(5, 3_600, 'seconds')
   EXECUTION_TOKEN_TTL_SECONDS = 300;
 
-  @IsInt({ message: 'must be a whole number of milliseconds between 10 and 60000' })
-  @Min(10, { message: 'must be a whole number of milliseconds between 10 and 60000' })
-  @Max(60_000, { message: 'must be a whole number of milliseconds between 10 and 60000' })
+  @WholeNumber(10, 60_000, 'milliseconds')
   EVALUATE_TIMEOUT_MS = 2_000;
 
-  @IsInt({ message: 'must be a whole number of milliseconds between 10 and 60000' })
-  @Min(10, { message: 'must be a whole number of milliseconds between 10 and 60000' })
-  @Max(60_000, { message: 'must be a whole number of milliseconds between 10 and 60000' })
+  @WholeNumber(10, 60_000, 'milliseconds')
   APPEND_TIMEOUT_MS = 5_000;
 
   /** How long a verified API key is trusted before it is looked up again (revocation latency). */
-  @IsInt({ message: 'must be a whole number of milliseconds between 0 and 300000' })
-  @Min(0, { message: 'must be a whole number of milliseconds between 0 and 300000' })
-  @Max(300_000, { message: 'must be a whole number of milliseconds between 0 and 300000' })
+  @WholeNumber(0, 300_000, 'milliseconds')
   API_KEY_CACHE_MS = 5_000;
 
   /** The deployment's operator key, for creating tenants over HTTP; empty disables that API. */
@@ -56,19 +48,13 @@ export class GatewaySettings extends DatabaseServiceSettings {
   SANDBOX_ENABLED = 'true';
 
   /** Sandbox requests each client IP may make per SANDBOX_RATE_WINDOW_MS (the token bucket's refill). */
-  @IsInt({ message: 'must be a whole number of requests between 1 and 100000' })
-  @Min(1, { message: 'must be a whole number of requests between 1 and 100000' })
-  @Max(100_000, { message: 'must be a whole number of requests between 1 and 100000' })
+  @WholeNumber(1, 100_000, 'requests')
   SANDBOX_RATE_LIMIT = 10;
 
-  @IsInt({ message: 'must be a whole number of milliseconds between 100 and 86400000' })
-  @Min(100, { message: 'must be a whole number of milliseconds between 100 and 86400000' })
-  @Max(86_400_000, { message: 'must be a whole number of milliseconds between 100 and 86400000' })
+  @WholeNumber(100, 86_400_000, 'milliseconds')
   SANDBOX_RATE_WINDOW_MS = 10_000;
 
   /** How many sandbox requests a client IP may make at once after being idle (the bucket's size). */
-  @IsInt({ message: 'must be a whole number of requests between 1 and 100000' })
-  @Min(1, { message: 'must be a whole number of requests between 1 and 100000' })
-  @Max(100_000, { message: 'must be a whole number of requests between 1 and 100000' })
+  @WholeNumber(1, 100_000, 'requests')
   SANDBOX_BURST = 10;
 }

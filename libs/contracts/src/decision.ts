@@ -58,15 +58,10 @@ export interface Decision {
 }
 
 /** The response body of `POST /api/kernel/authorize`, field for field as the quickstart documents it. */
-export interface AuthorizeResponse {
-  proposalId: string;
-  status: DecisionStatus;
-  allowed: boolean;
-  reasons: string[];
-  constraints: Record<string, unknown>;
-  vetoDeadline: string | null;
-  humanApprovalRequired: boolean;
-  decidedAt: string;
+export type AuthorizeResponse = Pick<
+  Decision,
+  'proposalId' | 'status' | 'allowed' | 'reasons' | 'constraints' | 'vetoDeadline' | 'humanApprovalRequired' | 'decidedAt'
+> & {
   /** Only when the action may execute now: the signed, single-use token the execute call needs. */
   executionToken?: string;
-}
+};

@@ -2,6 +2,16 @@ import 'reflect-metadata';
 import { plainToInstance } from 'class-transformer';
 import { IsIn, IsInt, IsString, Matches, Max, Min, ValidateIf, validateSync, type ValidationError } from 'class-validator';
 
+/** A setting that is a whole number from `min` to `max`; the message names the unit and the range. */
+export const WholeNumber = (min: number, max: number, unit = ''): PropertyDecorator => {
+  const message = `must be a whole number${unit ? ` of ${unit}` : ''} between ${min} and ${max}`;
+  return (target, key) => {
+    IsInt({ message })(target, key);
+    Min(min, { message })(target, key);
+    Max(max, { message })(target, key);
+  };
+};
+
 /**
  * Settings every service reads at start. A field's initial value is its default for local
  * development; under NODE_ENV=production the connection settings have no default and must be given.
@@ -20,9 +30,7 @@ export class ServiceSettings {
   @IsString()
   HOST = '127.0.0.1';
 
-  @IsInt({ message: 'must be a whole number between 0 and 65535' })
-  @Min(0, { message: 'must be a whole number between 0 and 65535' })
-  @Max(65535, { message: 'must be a whole number between 0 and 65535' })
+  @WholeNumber(0, 65_535)
   PORT = 0;
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace'], { message: 'must be one of fatal, error, warn, info, debug, trace' })

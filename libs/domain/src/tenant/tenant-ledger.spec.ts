@@ -92,6 +92,14 @@ describe('TenantLedger', () => {
     expect(ledger.usage('daily', 'agent-2', 86_400, new Date(at(31)))).toBe(0);
   });
 
+  it('counts charges recorded after a decision’s own time, so a slow decision cannot overspend', () => {
+    const ledger = withPolicy();
+    ledger.apply(decided('prop_1', { charges: [charge(950)], minutes: 5 }));
+
+    // Decided at minute 1, recorded after a charge from minute 5.
+    expect(ledger.check(decided('prop_2', { charges: [charge(100)], used: 0, minutes: 1 }))).toEqual({ ok: false, reason: expect.stringMatching(/would reach 1050/) });
+  });
+
   it('refuses a decision that would take a budget past critical, however it was computed', () => {
     const ledger = withPolicy();
     ledger.apply(decided('prop_1', { charges: [charge(900)] }));

@@ -81,11 +81,15 @@ export class TenantLedger {
     return this.open.get(proposalId);
   }
 
-  /** The sum a budget has counted for a scope key in the window that ends at `at`. */
+  /**
+   * The sum a budget has counted for a scope key in the window that ends at `at`, and every
+   * charge recorded after `at` as well: a decision taken a moment before others were recorded
+   * must still see them, or concurrent decisions would overspend.
+   */
   usage(budgetId: string, scopeKey: string, windowSeconds: number, at: Date): number {
     const since = at.getTime() - windowSeconds * 1000;
     let total = 0;
-    for (const charge of this.charges.get(`${budgetId}\u0000${scopeKey}`) ?? []) if (charge.atMs > since && charge.atMs <= at.getTime()) total += charge.amount;
+    for (const charge of this.charges.get(`${budgetId}\u0000${scopeKey}`) ?? []) if (charge.atMs > since) total += charge.amount;
     return total;
   }
 
