@@ -31,3 +31,6 @@ export {
   manifestHash,
   parseDuration,
 } from './policy/manifest';
+export * from './ledger/merkle-tree';
+export * from './ledger/merkle-verify';
+export * from './ledger/checkpoint';
