@@ -100,7 +100,8 @@ export class AuthorizeActionHandler {
     for (let attempt = 1; ; attempt += 1) {
       const { decision } = await this.call<EvaluateRequest, EvaluateReply>(
         this.topology.evaluateSubject,
-        { proposal },
+        // After a refusal the evaluator must not decide on the same stale reading again.
+        { proposal, ...(attempt > 1 ? { fresh: true } : {}) },
         this.settings.EVALUATE_TIMEOUT_MS,
         'No decision could be taken',
       );

@@ -8,6 +8,7 @@ import type { PolicyEvaluatorSettings } from './policy-evaluator.settings';
 
 // Compiled manifests are immutable per hash; a bounded cache keeps a long-lived evaluator's memory flat.
 const MAX_COMPILED = 1_000;
+const MAX_CACHED_STATES = 10_000;
 
 /** A tenant without a policy event yet decides on the default manifest, which the ledger records as version 1. */
 const DEFAULT_POLICY: PolicyIdentity = { version: 1, hash: DEFAULT_MANIFEST.hash };
@@ -22,6 +23,8 @@ export class EvaluateProposalHandler {
   private readonly compiled = new Map<string, CompiledManifest>([[DEFAULT_MANIFEST.hash, DEFAULT_MANIFEST]]);
   /** The hash each tenant's policy had last time: the ledger then need not send a manifest this cache holds. */
   private readonly lastHash = new Map<string, string>();
+  /** Recent state readings by tenant and scope, each reused for STATE_CACHE_MS. */
+  private readonly states = new Map<string, { reply: TenantStateReply; until: number }>();
 
   constructor(
     private readonly rpc: RpcClient,
@@ -34,12 +37,24 @@ export class EvaluateProposalHandler {
     const proposal = request?.proposal;
     if (!proposal?.proposalId || !proposal.tenantId) throw new RpcError('BAD_REQUEST', 'proposal with proposalId and tenantId is required');
     const now = new Date();
-    const knownHash = this.lastHash.get(proposal.tenantId);
-    const state = await this.tenantState(proposal.tenantId, proposal.context?.agentId, proposal.context?.sessionId, now, knownHash && this.compiled.has(knownHash) ? knownHash : undefined);
-    if (state.policy) this.lastHash.set(proposal.tenantId, state.policy.hash);
+    const state = await this.cachedState(proposal.tenantId, proposal.context?.agentId, proposal.context?.sessionId, now, request.fresh === true);
     const manifest = state.policy ? await this.manifestOf(state.policy, proposal.tenantId, now) : DEFAULT_MANIFEST;
     const policy = state.policy ? { version: state.policy.version, hash: state.policy.hash } : DEFAULT_POLICY;
     return { decision: evaluate(proposal, manifest, policy, { lockdown: false, budgets: state.budgets }, now) };
+  }
+
+  private async cachedState(tenantId: string, agentId: string | undefined, sessionId: string | undefined, now: Date, fresh: boolean): Promise<TenantStateReply> {
+    const key = `${tenantId}\u0000${agentId ?? ''}\u0000${sessionId ?? ''}`;
+    const cached = this.states.get(key);
+    if (!fresh && cached && cached.until > now.getTime()) return cached.reply;
+    const knownHash = this.lastHash.get(tenantId);
+    const reply = await this.tenantState(tenantId, agentId, sessionId, now, knownHash && this.compiled.has(knownHash) ? knownHash : undefined);
+    if (reply.policy) this.lastHash.set(tenantId, reply.policy.hash);
+    if (this.settings.STATE_CACHE_MS > 0) {
+      if (this.states.size >= MAX_CACHED_STATES) this.states.clear();
+      this.states.set(key, { reply, until: now.getTime() + this.settings.STATE_CACHE_MS });
+    }
+    return reply;
   }
 
   private tenantState(tenantId: string, agentId: string | undefined, sessionId: string | undefined, now: Date, knownHash?: string): Promise<TenantStateReply> {

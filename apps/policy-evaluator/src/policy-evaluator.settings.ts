@@ -4,4 +4,12 @@ export class PolicyEvaluatorSettings extends ServiceSettings {
   /** How long to wait for the ledger's answer on a tenant's policy and budget usage. */
   @WholeNumber(10, 60_000, 'milliseconds')
   STATE_TIMEOUT_MS = 2_000;
+
+  /**
+   * How long a tenant's state (policy in force, budget usage) read from the ledger is reused.
+   * Safe because the ledger refuses a decision taken on a stale reading and the gateway asks
+   * again with a fresh one; 0 reads it for every decision.
+   */
+  @WholeNumber(0, 5_000, 'milliseconds')
+  STATE_CACHE_MS = 200;
 }

@@ -4,6 +4,8 @@ import type { LedgerEventType } from './ledger-event';
 /** `policy.req.evaluate`: gateway → policy-evaluator. */
 export interface EvaluateRequest {
   proposal: Proposal;
+  /** The ledger refused a decision on this proposal as stale: read the tenant's state afresh, not from a cache. */
+  fresh?: boolean;
 }
 export interface EvaluateReply {
   decision: Decision;
