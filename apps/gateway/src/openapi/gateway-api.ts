@@ -13,6 +13,7 @@ import {
 import {
   BUDGET_SCOPES,
   DEFAULT_MANIFEST,
+  PROPOSAL_LIFECYCLES,
   type BudgetDocument,
   type FieldChange,
   type ManifestChange,
@@ -103,16 +104,8 @@ interface HealthReport extends Readiness {
   ready: boolean;
 }
 
-const LIFECYCLES: { [K in ProposalLifecycle]: true } = {
-  ALLOWED: true,
-  DENIED: true,
-  PENDING_APPROVAL: true,
-  APPROVED: true,
-  REJECTED: true,
-  HELD_FOR_VETO: true,
-  VETOED: true,
-  VETO_WINDOW_ELAPSED: true,
-};
+// The domain's list is complete by construction (a record keyed by the union).
+const LIFECYCLES = Object.fromEntries(PROPOSAL_LIFECYCLES.map((lifecycle) => [lifecycle, true])) as { [K in ProposalLifecycle]: true };
 
 // ---------------------------------------------------------------- policy manifests
 
