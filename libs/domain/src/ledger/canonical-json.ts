@@ -6,64 +6,97 @@
  *
  * Numbers: only finite numbers are representable (NaN and ±Infinity throw). Integers beyond
  * ±2^53 lose precision in every IEEE-754 reader, so events carry such values as strings.
+ *
+ * Every ledger verification canonicalizes each event (twice with the Merkle leaf), so this is
+ * written for speed (docs/performance.md, "Ledger verification"): the text is built by string
+ * concatenation, plain strings skip JSON.stringify, small objects' keys are sorted in place,
+ * and the quoted form of common keys is kept. None of this changes a byte of the output.
  */
-export const canonicalize = (value: unknown): string => {
-  const parts: string[] = [];
-  write(value, parts);
-  return parts.join('');
-};
+export const canonicalize = (value: unknown): string => write(value);
+
+// A character JSON.stringify escapes (", \, below U+0020) or any surrogate code unit, paired or
+// not. A string without one is written between quotes as it is, exactly as JSON.stringify would.
+const NEEDS_CARE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 // RFC 8785 takes I-JSON input, which has no lone surrogates; other implementations would reject or hash them differently.
 const quote = (text: string): string => {
+  if (!NEEDS_CARE.test(text)) return `"${text}"`;
   if (!(text as string & { isWellFormed(): boolean }).isWellFormed()) throw new TypeError('canonical JSON cannot represent a string with a lone surrogate');
   return JSON.stringify(text);
 };
 
-const write = (value: unknown, out: string[]): void => {
-  if (value === null) {
-    out.push('null');
-    return;
+// `"key":` for keys seen before. Events repeat a few dozen keys; the bounds keep keys chosen by
+// agents (payloads) from growing the map without limit.
+const QUOTED_KEYS_MAX = 1024;
+const QUOTED_KEY_MAX_LENGTH = 64;
+const quotedKeys = new Map<string, string>();
+
+const memberName = (key: string): string => {
+  let quoted = quotedKeys.get(key);
+  if (quoted === undefined) {
+    quoted = `${quote(key)}:`;
+    if (key.length <= QUOTED_KEY_MAX_LENGTH && quotedKeys.size < QUOTED_KEYS_MAX) quotedKeys.set(key, quoted);
   }
+  return quoted;
+};
+
+// Up to this many keys, an insertion sort in place beats Array.prototype.sort; beyond, the
+// built-in sort keeps a payload with many keys at n log n.
+const INSERTION_SORT_MAX = 16;
+
+// Both orders compare UTF-16 code units, as the RFC requires: `>` on two strings does, and so
+// does Array.prototype.sort without a comparator.
+const sortedKeys = (record: object): string[] => {
+  const keys = Object.keys(record);
+  if (keys.length > INSERTION_SORT_MAX) return keys.sort();
+  for (let index = 1; index < keys.length; index += 1) {
+    const key = keys[index] as string;
+    let before = index - 1;
+    while (before >= 0 && (keys[before] as string) > key) {
+      keys[before + 1] = keys[before] as string;
+      before -= 1;
+    }
+    keys[before + 1] = key;
+  }
+  return keys;
+};
+
+const write = (value: unknown): string => {
+  if (value === null) return 'null';
   switch (typeof value) {
-    case 'boolean':
-      out.push(value ? 'true' : 'false');
-      return;
+    case 'string':
+      return quote(value);
     case 'number':
       if (!Number.isFinite(value)) throw new TypeError(`canonical JSON cannot represent ${value}`);
-      out.push(JSON.stringify(value));
-      return;
-    case 'string':
-      out.push(quote(value));
-      return;
+      // Number::toString, the form JSON.stringify writes and the RFC prescribes (-0 becomes "0").
+      return String(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
     case 'object':
       break;
     default:
       throw new TypeError(`canonical JSON cannot represent a ${typeof value}`);
   }
   const candidate = value as { toJSON?: () => unknown };
-  if (typeof candidate.toJSON === 'function') {
-    write(candidate.toJSON(), out);
-    return;
-  }
+  if (typeof candidate.toJSON === 'function') return write(candidate.toJSON());
   if (Array.isArray(value)) {
-    out.push('[');
-    value.forEach((element, index) => {
-      if (index > 0) out.push(',');
-      write(element === undefined || typeof element === 'function' ? null : element, out);
-    });
-    out.push(']');
-    return;
+    let text = '[';
+    for (let index = 0; index < value.length; index += 1) {
+      if (index > 0) text += ',';
+      const element: unknown = value[index];
+      text += element === undefined || typeof element === 'function' ? 'null' : write(element);
+    }
+    return `${text}]`;
   }
   const record = value as Record<string, unknown>;
-  // Array.prototype.sort without a comparator orders strings by UTF-16 code units, as the RFC requires.
-  const keys = Object.keys(record)
-    .filter((key) => record[key] !== undefined && typeof record[key] !== 'function')
-    .sort();
-  out.push('{');
-  keys.forEach((key, index) => {
-    if (index > 0) out.push(',');
-    out.push(quote(key), ':');
-    write(record[key], out);
-  });
-  out.push('}');
+  const keys = sortedKeys(record);
+  let text = '{';
+  for (let index = 0; index < keys.length; index += 1) {
+    const key = keys[index] as string;
+    const member = record[key];
+    if (member === undefined || typeof member === 'function') continue;
+    if (text.length > 1) text += ',';
+    text += memberName(key) + write(member);
+  }
+  return `${text}}`;
 };
