@@ -132,11 +132,14 @@ export const machine = (): Machine => {
 export const describeMachine = (value: Machine): string =>
   `${value.cpu}, ${value.cores} cores, Node ${value.node}, ${value.date.slice(0, 16).replace('T', ' ')} UTC, load average ${value.load.toFixed(2)} at start`;
 
-/** 1234567.8 → "1,234,568"; small numbers keep `digits` significant digits. */
+/** 1234567.8 → "1,234,568"; small numbers keep `digits` significant digits, without trailing zeros after the point (520 stays 520, 1.50 is 1.5). */
 export const formatNumber = (value: number, digits = 3): string => {
   if (!Number.isFinite(value)) return String(value);
   if (Math.abs(value) >= 10 ** digits) return Math.round(value).toLocaleString('en-US');
-  return value.toPrecision(digits).replace(/\.?0+$/, '');
+  const text = value.toPrecision(digits);
+  // 999.6 to 3 digits is 1.00e+3: rounding carried it to the next power of ten.
+  if (text.includes('e') && Math.abs(value) >= 1) return Math.round(value).toLocaleString('en-US');
+  return text.includes('.') && !text.includes('e') ? text.replace(/\.?0+$/, '') : text;
 };
 
 export const markdownTable = (header: readonly string[], rows: readonly (readonly string[])[]): string => {

@@ -21,6 +21,11 @@ export const BENCHMARKS: readonly Benchmark[] = [
     description: 'Halm evaluate vs Cedar (@cedar-policy/cedar-wasm) on the equivalent of the default manifest',
     script: 'policy-evaluation.bench.js',
   },
+  {
+    name: 'ledger-verification',
+    description: 'verifyChain, and the Merkle root against a signed checkpoint, vs bare SHA-256 over the same bytes',
+    script: 'ledger-verification.bench.js',
+  },
 ];
 
 const benchmarksDir = join(repositoryRoot, 'benchmarks');
@@ -35,9 +40,9 @@ const run = (args: string[]): Promise<number> =>
 /**
  * `./halm bench [name…] [-- options]`: builds the benchmarks, then runs the named ones (all by
  * default) one after another, each in a fresh Node process so one cannot warm up or tire out
- * the JIT and the heap for the next. Options after `--` go to every benchmark (for
- * policy-evaluation: --rounds N, --round-ms N, --warmup-ms N, --quick). Exits non-zero when
- * any benchmark failed, e.g. when its equivalence check did.
+ * the JIT and the heap for the next. Options after `--` go to every benchmark (--rounds N,
+ * --round-ms N, --warmup-ms N, --quick; ledger-verification also takes --events N). Exits
+ * non-zero when any benchmark failed, e.g. when its equivalence check did.
  */
 export const bench = async (args: string[], log: (line: string) => void): Promise<number> => {
   const separator = args.indexOf('--');
