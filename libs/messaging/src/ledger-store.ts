@@ -165,18 +165,33 @@ export class LedgerStore {
   }
 
   private async streamAfter(tenantId: string, afterSequence: number, untilSequence: number): Promise<{ event: LedgerEvent; sequence: number }[]> {
+    const events: { event: LedgerEvent; sequence: number }[] = [];
+    for await (const entry of this.stream(this.topology.ledgerSubject(tenantId), afterSequence, untilSequence)) events.push(entry);
+    return events;
+  }
+
+  /** Every event of the stream, all tenants, in stream order, up to the last one stored when it starts. */
+  async *readAll(): AsyncGenerator<LedgerEvent> {
+    const last = (await this.manager.streams.info(this.topology.ledgerStream)).state.last_seq;
+    for await (const { event } of this.stream(undefined, 0, last)) yield event;
+  }
+
+  /** Stored messages after `afterSequence` up to `untilSequence`, through an ordered consumer that leaves nothing behind. */
+  private async *stream(subject: string | undefined, afterSequence: number, untilSequence: number): AsyncGenerator<{ event: LedgerEvent; sequence: number }> {
+    if (untilSequence <= afterSequence) return;
     const consumer = await this.client.consumers.get(this.topology.ledgerStream, {
-      filter_subjects: this.topology.ledgerSubject(tenantId),
+      ...(subject ? { filter_subjects: subject } : {}),
       ...(afterSequence > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: afterSequence + 1 } : { deliver_policy: DeliverPolicy.All }),
     });
-    const events: { event: LedgerEvent; sequence: number }[] = [];
     const messages = await consumer.consume();
-    for await (const message of messages) {
-      events.push({ event: message.json<LedgerEvent>(), sequence: message.seq });
-      if (message.seq >= untilSequence) break;
+    try {
+      for await (const message of messages) {
+        yield { event: message.json<LedgerEvent>(), sequence: message.seq };
+        if (message.seq >= untilSequence) break;
+      }
+    } finally {
+      await messages.close();
+      await consumer.delete().catch(() => undefined);
     }
-    await messages.close();
-    await consumer.delete().catch(() => undefined);
-    return events;
   }
 }

@@ -149,7 +149,8 @@ export const stopProcesses = async (children: readonly ChildProcess[]): Promise<
   );
 };
 
-const isPortFree = (port: number): Promise<boolean> =>
+/** Whether nothing listens on the loopback port right now. */
+export const isPortFree = (port: number): Promise<boolean> =>
   new Promise((resolve) => {
     const server = createServer();
     server.once('error', () => resolve(false));

@@ -1,8 +1,7 @@
 import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { ensureNats, ensurePostgres, type Dependency } from '../infrastructure';
-import { SERVICES, servicePort, startStack, type RunningStack } from '@halm/testing';
+import { isPortFree, SERVICES, servicePort, startStack, type RunningStack } from '@halm/testing';
 import { demoEnvFile, logsDir, stateDir } from '../paths';
 import { ensureDemoTenant, operatorKeyFor, signingKeyFor, writeDemoEnv } from './demo-tenant';
 import { runMigrations } from './migrate.command';
@@ -14,19 +13,12 @@ export interface UpOptions {
   basePort: number;
 }
 
-const portIsFree = (port: number): Promise<boolean> =>
-  new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-
 /** `./halm up`: dependencies, migrations, the six services, a demo tenant; runs until Ctrl-C or SIGTERM. */
 export const up = async (options: UpOptions, log: (line: string) => void): Promise<number> => {
   mkdirSync(stateDir, { recursive: true });
   for (const service of SERVICES) {
     const port = servicePort(service, options.basePort);
-    if (!(await portIsFree(port))) {
+    if (!(await isPortFree(port))) {
       log(`port ${port} (for ${service}) is taken: stop what uses it or set HALM_BASE_PORT`);
       return 1;
     }
