@@ -16,6 +16,7 @@ export interface LedgerEvent extends UnsealedLedgerEvent {
   hash: string;
 }
 
+import type { ActionType } from './action-types';
 import type { Decision, Proposal } from './decision';
 
 /** Every kind of event a tenant's ledger holds. Past tense: each records something that happened. */
@@ -27,6 +28,10 @@ export const LEDGER_EVENT_TYPES = [
   'VetoWindowElapsed',
   'PolicyPublished',
   'PolicyActivated',
+  'ExecutionStarted',
+  'ExecutionCompleted',
+  'LockdownEngaged',
+  'LockdownReleased',
 ] as const;
 
 export type LedgerEventType = (typeof LEDGER_EVENT_TYPES)[number];
@@ -61,7 +66,68 @@ export interface LedgerEventData {
   PolicyPublished: { version: number; hash: string; manifest: unknown; by: Actor; proposalId: string | null };
   /** A published version became the one in force. */
   PolicyActivated: { version: number; hash: string; previousVersion: number | null; by: Actor; proposalId: string | null };
+  /**
+   * The gate let an execution begin: the token was valid and unused, the proposal executable
+   * and not executed before, no lockdown in force. At most one per proposal and per
+   * idempotency key; `decisionHash` is the hash of the event that made the proposal executable.
+   */
+  ExecutionStarted: ExecutionStartedData;
+  /** How an execution ended: by the kernel's connector, by the agent's report, or resolved as in doubt after its executor died. */
+  ExecutionCompleted: ExecutionCompletedData;
+  /** Lockdown began for this tenant: on its own (`scope: 'tenant'`) or with every tenant (`scope: 'global'`). No execution may follow until it is released. */
+  LockdownEngaged: { lockdownId: string; scope: LockdownScope; trigger: LockdownTrigger; reason: string; by: Actor; evidence: unknown };
+  /** An admin released the lockdown, with a reason. */
+  LockdownReleased: { lockdownId: string; scope: LockdownScope; reason: string; by: Actor };
 }
+
+/** Who performs an execution's effect: a kernel connector (`webhook:send`) or the agent itself, which reports the outcome. */
+export type ExecutionPerformer = 'kernel' | 'agent';
+
+export const EXECUTION_OUTCOMES = ['SUCCEEDED', 'FAILED', 'IN_DOUBT'] as const;
+/**
+ * SUCCEEDED and FAILED are what the connector or the agent saw. IN_DOUBT: the executor stopped
+ * between starting the effect and recording its end, so whether the effect happened is
+ * unknown; the kernel never performs it again.
+ */
+export type ExecutionOutcome = (typeof EXECUTION_OUTCOMES)[number];
+
+export interface ExecutionStartedData {
+  /** Derived from the tenant and the idempotency key: every retry names the same execution. */
+  executionId: string;
+  proposalId: string;
+  idempotencyKey: string;
+  actionType: ActionType;
+  /** SHA-256 of the RFC 8785 form of `{type, payload}`, as the token bound it. */
+  actionDigest: string;
+  /** The hash of the ledger event that made the proposal executable (decision, approval or elapsed window). */
+  decisionHash: string;
+  /** The token's `jti` and `kid`: each token starts at most one execution. */
+  tokenId: string;
+  tokenKeyId: string;
+  performer: ExecutionPerformer;
+  /** The connector that performs it (`webhook:send`), null when the agent does. */
+  connector: string | null;
+  /** The executor instance that started it: if that instance dies, another resolves the execution. */
+  executorId: string;
+  requestedBy: Actor;
+}
+
+export interface ExecutionCompletedData {
+  executionId: string;
+  proposalId: string;
+  decisionHash: string;
+  outcome: ExecutionOutcome;
+  /** What the connector or the agent recorded: for a webhook the final status, attempts and their errors. */
+  result: Record<string, unknown>;
+  by: Actor;
+}
+
+export const LOCKDOWN_SCOPES = ['global', 'tenant'] as const;
+export type LockdownScope = (typeof LOCKDOWN_SCOPES)[number];
+
+/** The five triggers of the transparency page, by name. */
+export const LOCKDOWN_TRIGGERS = ['CRITICAL_ANOMALIES', 'HASH_CHAIN_FAILURE', 'INVARIANT_VIOLATION', 'BUDGET_CRITICAL', 'MANUAL'] as const;
+export type LockdownTrigger = (typeof LOCKDOWN_TRIGGERS)[number];
 
 /** The data of an event of type T. */
 export type EventDataOf<T extends LedgerEventType> = LedgerEventData[T];

@@ -1,5 +1,6 @@
 import type { Decision, Proposal } from './decision';
-import type { LedgerEventType } from './ledger-event';
+import type { ActionType } from './action-types';
+import type { Actor, ExecutionOutcome, ExecutionPerformer, LedgerEvent, LedgerEventType } from './ledger-event';
 
 /** `policy.req.evaluate`: gateway → policy-evaluator. */
 export interface EvaluateRequest {
@@ -69,8 +70,69 @@ export interface PoliciesReply {
   manifest?: unknown;
 }
 
+/** `ledger.req.execution`: an execution's events as the ledger holds them, after catching up with other instances. */
+export interface ExecutionRequest {
+  tenantId: string;
+  executionId: string;
+}
+export interface ExecutionReply {
+  /** Null when no execution with this id was ever started. */
+  started: LedgerEvent | null;
+  completed: LedgerEvent | null;
+}
+
+/** `executor.req.execute`: gateway → executor, for a caller the gateway authenticated. */
+export interface ExecuteRequest {
+  tenantId: string;
+  executionToken: string;
+  idempotencyKey: string;
+  action: { type: ActionType; payload: Record<string, unknown> };
+  requestedBy: Actor;
+}
+
+/** `executor.req.report`: the agent's outcome of an execution it performed itself. */
+export interface ReportRequest {
+  tenantId: string;
+  executionId: string;
+  outcome: 'SUCCEEDED' | 'FAILED';
+  detail: Record<string, unknown>;
+  reportedBy: Actor;
+}
+
+/**
+ * An execution as every caller sees it, built from its ledger events alone: the first
+ * request and every retry with the same idempotency key get the same body.
+ */
+export interface ExecutionView {
+  executionId: string;
+  proposalId: string;
+  idempotencyKey: string;
+  actionType: ActionType;
+  /** AWAITING_REPORT: the agent performs the effect and must report it; IN_PROGRESS: a connector is still at work. */
+  status: ExecutionOutcome | 'AWAITING_REPORT' | 'IN_PROGRESS';
+  performer: ExecutionPerformer;
+  connector: string | null;
+  decisionHash: string;
+  result: Record<string, unknown> | null;
+  started: { height: number; hash: string; recordedAt: string };
+  completed: { height: number; hash: string; recordedAt: string } | null;
+}
+
+/** `executor.req.execute` failures the gateway turns into problem details. */
+export const EXECUTE_REFUSALS = [
+  'TOKEN_INVALID',
+  'TOKEN_EXPIRED',
+  'TOKEN_WRONG_TENANT',
+  'TOKEN_WRONG_ACTION',
+  'TOKEN_ALREADY_USED',
+  'NOT_EXECUTABLE',
+  'IDEMPOTENCY_KEY_REUSED',
+  'LOCKDOWN_ACTIVE',
+] as const;
+export type ExecuteRefusal = (typeof EXECUTE_REFUSALS)[number];
+
 /** How a request handler reports a failure its caller should act on. */
 export interface RpcFailure {
-  code: 'BAD_REQUEST' | 'UNAVAILABLE' | 'CONFLICT' | 'INTERNAL';
+  code: 'BAD_REQUEST' | 'UNAVAILABLE' | 'CONFLICT' | 'NOT_FOUND' | 'INTERNAL' | ExecuteRefusal;
   message: string;
 }

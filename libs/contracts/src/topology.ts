@@ -12,6 +12,23 @@ export interface Topology {
   readonly appendSubject: string;
   readonly tenantStateSubject: string;
   readonly policiesSubject: string;
+  /** `ledger.req.execution`: an execution as the ledger recorded it, after catching up. */
+  readonly executionSubject: string;
+  /** `ledger.req.checkpoint`: sign a checkpoint of a tenant's tree now (on demand). */
+  readonly checkpointRequestSubject: string;
+  /** Signed checkpoints, one subject per tenant, on their own append-only stream. */
+  readonly checkpointStream: string;
+  readonly checkpointSubjects: string;
+  checkpointSubject(tenantId: string): string;
+  /** `executor.req.execute` / `executor.req.report`: gateway → executor. */
+  readonly executeSubject: string;
+  readonly reportSubject: string;
+  /** Core NATS: an execution ended (`{ executionId }`); executors waiting on a duplicate wake on it. */
+  executionSettledSubject(executionId: string): string;
+  /** NATS KV bucket where each live executor instance keeps a heartbeat, so others can tell an abandoned execution. */
+  readonly executorsBucket: string;
+  /** NATS KV bucket holding the lockdown state: key `global` and `tenant.<id>`. */
+  readonly lockdownBucket: string;
   /** Core NATS: a key was revoked; every gateway drops it from its cache at once. */
   readonly keyRevokedSubject: string;
   /** Core NATS: the projection changed a tenant's proposal (`{ proposalId, lifecycle }`); gateways wake long-polls on it. */
@@ -45,6 +62,19 @@ export const topology = (namespace = ''): Topology => {
     appendSubject: `${prefix}ledger.req.append`,
     tenantStateSubject: `${prefix}ledger.req.tenant-state`,
     policiesSubject: `${prefix}ledger.req.policies`,
+    executionSubject: `${prefix}ledger.req.execution`,
+    checkpointRequestSubject: `${prefix}ledger.req.checkpoint`,
+    checkpointStream: `LEDGER_CHECKPOINTS${suffix}`,
+    checkpointSubjects: `${prefix}ledger.chk.>`,
+    checkpointSubject: (tenantId) => {
+      if (!TENANT_ID_PATTERN.test(tenantId)) throw new Error(`invalid tenant id '${tenantId}'`);
+      return `${prefix}ledger.chk.${tenantId}`;
+    },
+    executeSubject: `${prefix}executor.req.execute`,
+    reportSubject: `${prefix}executor.req.report`,
+    executionSettledSubject: (executionId) => `${prefix}executor.evt.execution-settled.${executionId}`,
+    executorsBucket: `halm_executors${suffix.toLowerCase()}`,
+    lockdownBucket: `halm_lockdown${suffix.toLowerCase()}`,
     keyRevokedSubject: `${prefix}gateway.evt.key-revoked`,
     proposalUpdatedSubject: (tenantId) => {
       if (!TENANT_ID_PATTERN.test(tenantId)) throw new Error(`invalid tenant id '${tenantId}'`);
