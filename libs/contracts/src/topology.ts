@@ -16,6 +16,8 @@ export interface Topology {
   readonly executionSubject: string;
   /** `ledger.req.checkpoint`: sign a checkpoint of a tenant's tree now (on demand). */
   readonly checkpointRequestSubject: string;
+  /** `ledger.req.public-keys`: the Ed25519 public keys checkpoints are (and were) signed with, by key id. */
+  readonly publicKeysSubject: string;
   /** Signed checkpoints, one subject per tenant, on their own append-only stream. */
   readonly checkpointStream: string;
   readonly checkpointSubjects: string;
@@ -64,6 +66,7 @@ export const topology = (namespace = ''): Topology => {
     policiesSubject: `${prefix}ledger.req.policies`,
     executionSubject: `${prefix}ledger.req.execution`,
     checkpointRequestSubject: `${prefix}ledger.req.checkpoint`,
+    publicKeysSubject: `${prefix}ledger.req.public-keys`,
     checkpointStream: `LEDGER_CHECKPOINTS${suffix}`,
     checkpointSubjects: `${prefix}ledger.chk.>`,
     checkpointSubject: (tenantId) => {
