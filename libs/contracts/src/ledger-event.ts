@@ -32,6 +32,7 @@ export const LEDGER_EVENT_TYPES = [
   'ExecutionCompleted',
   'LockdownEngaged',
   'LockdownReleased',
+  'AnomalyRecorded',
 ] as const;
 
 export type LedgerEventType = (typeof LEDGER_EVENT_TYPES)[number];
@@ -78,7 +79,25 @@ export interface LedgerEventData {
   LockdownEngaged: { lockdownId: string; scope: LockdownScope; trigger: LockdownTrigger; reason: string; by: Actor; evidence: unknown };
   /** An admin released the lockdown, with a reason. */
   LockdownReleased: { lockdownId: string; scope: LockdownScope; reason: string; by: Actor };
+  /** Something the kernel refused that looks like misuse or a fault, with its evidence; critical ones count towards lockdown. */
+  AnomalyRecorded: { anomalyId: string; kind: AnomalyKind; severity: AnomalySeverity; evidence: Record<string, unknown>; detectedBy: Actor };
 }
+
+export const ANOMALY_SEVERITIES = ['warning', 'critical'] as const;
+export type AnomalySeverity = (typeof ANOMALY_SEVERITIES)[number];
+
+/** What the kernel records as an anomaly; docs/anomalies.md says which are critical and why. */
+export const ANOMALY_KINDS = [
+  'INVALID_EXECUTION_TOKEN',
+  'REPLAYED_EXECUTION_TOKEN',
+  'CROSS_TENANT_ACCESS',
+  'EXECUTION_DURING_LOCKDOWN',
+  'BUDGET_CRITICAL',
+  'REPEATED_DENIALS',
+  'INVARIANT_VIOLATION',
+  'HASH_CHAIN_FAILURE',
+] as const;
+export type AnomalyKind = (typeof ANOMALY_KINDS)[number];
 
 /** Who performs an execution's effect: a kernel connector (`webhook:send`) or the agent itself, which reports the outcome. */
 export type ExecutionPerformer = 'kernel' | 'agent';
