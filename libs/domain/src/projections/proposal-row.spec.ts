@@ -101,8 +101,9 @@ describe('projectProposalRow', () => {
     const row = projectProposalRow(start, step(2, type, 'prop_1', at));
 
     expect(row).toMatchObject({ lifecycle, status, updatedAt: at, lastHeight: 2 });
+    const hash = step(2, type, 'prop_1', at).hash;
     expect(row?.history[1]).toEqual(
-      type === 'VetoWindowElapsed' ? { type, height: 2, recordedAt: at } : { type, height: 2, recordedAt: at, by: byApprover, reason: 'checked' },
+      type === 'VetoWindowElapsed' ? { type, height: 2, hash, recordedAt: at } : { type, height: 2, hash, recordedAt: at, by: byApprover, reason: 'checked' },
     );
   });
 

@@ -20,6 +20,8 @@ export const PROPOSAL_LIFECYCLES = Object.keys(LIFECYCLES) as readonly ProposalL
 export interface ProposalHistoryEntry {
   type: LedgerEventType;
   height: number;
+  /** The event's hash: an execution token names the one that made the proposal executable. */
+  hash?: string;
   recordedAt: string;
   by?: Actor;
   reason?: string;
@@ -56,6 +58,7 @@ const historyEntryOf = (event: LedgerEvent): ProposalHistoryEntry => {
   return {
     type: event.type,
     height: event.height,
+    hash: event.hash,
     recordedAt: event.recordedAt,
     ...(isActor(data['by']) ? { by: { kind: data['by'].kind, id: data['by'].id } } : {}),
     ...(typeof data['reason'] === 'string' ? { reason: data['reason'] } : {}),

@@ -47,7 +47,13 @@ export const proposalIdOf = (event: Pick<LedgerEvent, 'type' | 'data'>): string 
   return typeof data.proposalId === 'string' ? data.proposalId : undefined;
 };
 
-export type TransitionCheck = { ok: true } | { ok: false; reason: string };
+/**
+ * Why the kernel refuses an execution, when it does: the executor answers the agent with it.
+ * Other refusals carry no code: the caller decides again or gives up.
+ */
+export type ExecutionRefusalCode = 'NOT_EXECUTABLE' | 'TOKEN_ALREADY_USED' | 'LOCKDOWN_ACTIVE';
+
+export type TransitionCheck = { ok: true } | { ok: false; reason: string; code?: ExecutionRefusalCode };
 
 const refuse = (reason: string): TransitionCheck => ({ ok: false, reason });
 

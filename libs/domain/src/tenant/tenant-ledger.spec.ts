@@ -167,4 +167,106 @@ describe('TenantLedger', () => {
       ]);
     });
   });
+
+  describe('executions', () => {
+    const kernel = { kind: 'kernel', id: 'test' } as const;
+    const start = (proposalId: string, decisionHash: string, executionId = `exe_${proposalId}`) =>
+      event('ExecutionStarted', {
+        executionId,
+        proposalId,
+        idempotencyKey: `key-${executionId}`,
+        actionType: 'ledger:write',
+        actionDigest: 'd'.repeat(64),
+        decisionHash,
+        tokenId: `tok_${executionId}`,
+        tokenKeyId: 'kid',
+        performer: 'agent',
+        connector: null,
+        executorId: 'executor-1',
+        requestedBy: { kind: 'key', id: 'k' },
+      });
+    const complete = (executionId: string) =>
+      event('ExecutionCompleted', { executionId, proposalId: 'p', decisionHash: 'h', outcome: 'SUCCEEDED', result: {}, by: kernel });
+    const withHash = <T extends object>(recorded: T, hash: string) => ({ ...recorded, hash });
+    const engage = (lockdownId: string) =>
+      event('LockdownEngaged', { lockdownId, scope: 'tenant', trigger: 'MANUAL', reason: 'investigating', by: kernel, evidence: {} });
+
+    it('lets an allowed proposal start one execution, under the hash of its decision only', () => {
+      const ledger = withPolicy();
+      ledger.apply(withHash(decided('prop_1'), 'a'.repeat(64)));
+
+      expect(ledger.check(start('prop_1', 'b'.repeat(64)))).toMatchObject({ ok: false, code: 'NOT_EXECUTABLE' });
+      expect(ledger.check(start('prop_1', 'a'.repeat(64)))).toEqual({ ok: true });
+      ledger.apply(start('prop_1', 'a'.repeat(64)));
+
+      expect(ledger.check(start('prop_1', 'a'.repeat(64), 'exe_other'))).toMatchObject({ ok: false, code: 'TOKEN_ALREADY_USED' });
+      expect(ledger.check(start('prop_1', 'a'.repeat(64)))).toMatchObject({ ok: false, reason: expect.stringContaining('started already') });
+    });
+
+    it('refuses denied, waiting, rejected and vetoed proposals, and unknown ones', () => {
+      const ledger = withPolicy();
+      ledger.apply(withHash(decided('prop_denied', { status: 'DENY' }), 'd1'));
+      ledger.apply(withHash(decided('prop_waiting', { status: 'REQUIRE_HUMAN' }), 'w1'));
+      ledger.apply(withHash(decided('prop_rejected', { status: 'REQUIRE_HUMAN' }), 'r1'));
+      ledger.apply(withHash(event('ProposalRejected', { proposalId: 'prop_rejected', by: kernel, reason: 'no' }), 'r2'));
+      ledger.apply(withHash(decided('prop_vetoed', { status: 'HELD_FOR_VETO' }), 'v1'));
+      ledger.apply(withHash(event('ProposalVetoed', { proposalId: 'prop_vetoed', by: kernel, reason: 'no' }), 'v2'));
+
+      for (const [proposalId, hash] of [['prop_denied', 'd1'], ['prop_waiting', 'w1'], ['prop_rejected', 'r2'], ['prop_vetoed', 'v2'], ['prop_unknown', 'x']] as const) {
+        expect(ledger.check(start(proposalId, hash))).toMatchObject({ ok: false, code: 'NOT_EXECUTABLE' });
+      }
+    });
+
+    it('binds an approved or unvetoed proposal to the approval or the elapsed window, not the decision', () => {
+      const ledger = withPolicy();
+      ledger.apply(withHash(decided('prop_human', { status: 'REQUIRE_HUMAN' }), 'decision-1'));
+      ledger.apply(withHash(event('ProposalApproved', { proposalId: 'prop_human', by: kernel, reason: 'ok' }), 'approval-1'));
+      ledger.apply(withHash(decided('prop_held', { status: 'HELD_FOR_VETO' }), 'decision-2'));
+      ledger.apply(withHash(event('VetoWindowElapsed', { proposalId: 'prop_held', vetoDeadline: at(60) }, at(60)), 'elapsed-2'));
+
+      expect(ledger.check(start('prop_human', 'decision-1'))).toMatchObject({ ok: false, code: 'NOT_EXECUTABLE' });
+      expect(ledger.check(start('prop_human', 'approval-1'))).toEqual({ ok: true });
+      expect(ledger.check(start('prop_held', 'elapsed-2'))).toEqual({ ok: true });
+      expect(ledger.executableHash('prop_held')).toBe('elapsed-2');
+    });
+
+    it('never lets an executor run a policy:update, which the kernel carries out itself', () => {
+      const ledger = withPolicy();
+      const next: ManifestDocument = { ...BUDGETED, autoCommitThreshold: 0.9 };
+      ledger.apply(withHash(decided('prop_p', { type: 'policy:update', payload: { operation: 'publish', manifest: next, hash: manifestHash(next) } }), 'p1'));
+      ledger.apply(withHash(decided('prop_q', { type: 'policy:update', status: 'REQUIRE_HUMAN', payload: { operation: 'publish', manifest: next, hash: manifestHash(next) } }), 'q1'));
+      ledger.apply(withHash(event('ProposalApproved', { proposalId: 'prop_q', by: kernel, reason: 'ok' }), 'q2'));
+
+      expect(ledger.check(start('prop_p', 'p1'))).toMatchObject({ ok: false, code: 'NOT_EXECUTABLE' });
+      expect(ledger.check(start('prop_q', 'q2'))).toMatchObject({ ok: false, code: 'NOT_EXECUTABLE' });
+    });
+
+    it('ends an execution once, and only one that started', () => {
+      const ledger = withPolicy();
+      ledger.apply(withHash(decided('prop_1'), 'a'));
+      expect(ledger.check(complete('exe_prop_1'))).toMatchObject({ ok: false, reason: expect.stringContaining('never started') });
+      ledger.apply(start('prop_1', 'a'));
+      expect(ledger.check(complete('exe_prop_1'))).toEqual({ ok: true });
+      ledger.apply(complete('exe_prop_1'));
+      expect(ledger.check(complete('exe_prop_1'))).toMatchObject({ ok: false, reason: expect.stringContaining('ended already') });
+    });
+
+    it('refuses every execution and every ALLOW while a lockdown is in force, and neither after its release', () => {
+      const ledger = withPolicy();
+      ledger.apply(withHash(decided('prop_1'), 'a'));
+      ledger.apply(engage('lock_1'));
+
+      expect(ledger.check(start('prop_1', 'a'))).toMatchObject({ ok: false, code: 'LOCKDOWN_ACTIVE' });
+      expect(ledger.check(decided('prop_2'))).toMatchObject({ ok: false, reason: expect.stringContaining('lockdown lock_1') });
+      expect(ledger.check(decided('prop_3', { status: 'DENY' }))).toEqual({ ok: true });
+      expect(ledger.check(engage('lock_1'))).toMatchObject({ ok: false });
+      expect(ledger.activeLockdowns().map((lockdown) => lockdown.lockdownId)).toEqual(['lock_1']);
+
+      ledger.apply(event('LockdownReleased', { lockdownId: 'lock_1', scope: 'tenant', reason: 'false alarm', by: kernel }));
+
+      expect(ledger.check(start('prop_1', 'a'))).toEqual({ ok: true });
+      expect(ledger.check(decided('prop_2'))).toEqual({ ok: true });
+      expect(ledger.check(event('LockdownReleased', { lockdownId: 'lock_1', scope: 'tenant', reason: 'again', by: kernel }))).toMatchObject({ ok: false });
+    });
+  });
 });

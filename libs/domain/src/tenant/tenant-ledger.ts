@@ -1,4 +1,13 @@
-import type { BudgetCharge, BudgetLevel, Decision, LedgerEvent, Proposal } from '@halm/contracts';
+import type {
+  BudgetCharge,
+  BudgetLevel,
+  Decision,
+  ExecutionCompletedData,
+  ExecutionStartedData,
+  LedgerEvent,
+  LockdownScope,
+  Proposal,
+} from '@halm/contracts';
 import type { EventDraft } from '../ledger/hash-chain';
 import { manifestHash, parseDuration, type ManifestDocument } from '../policy/manifest';
 import { checkTransition, EXECUTABLE_LIFECYCLES, evolveProposal, OPEN_LIFECYCLES, proposalIdOf, type ProposalState, type TransitionCheck } from '../proposals/proposal-lifecycle';
@@ -22,6 +31,22 @@ export interface PolicyActivationRecord {
 export type PolicyUpdatePayload =
   | { operation: 'publish'; manifest: ManifestDocument; hash: string }
   | { operation: 'activate'; version: number; hash: string };
+
+/** What the kernel remembers of an execution: enough to refuse a second start and a second end. */
+export interface ExecutionRecord {
+  executionId: string;
+  proposalId: string;
+  idempotencyKey: string;
+  completed: boolean;
+}
+
+/** A lockdown engaged in this tenant's chain and not released yet. */
+export interface LockdownRecord {
+  lockdownId: string;
+  scope: LockdownScope;
+  reason: string;
+  engagedAt: string;
+}
 
 interface Charge {
   proposalId: string;
@@ -53,8 +78,30 @@ export class TenantLedger {
   /** policy:update proposals still waiting for a human or a veto window. */
   private readonly heldPolicyUpdates = new Map<string, PolicyUpdatePayload>();
   private longestWindowMs = 0;
+  /** Proposals that may execute and have not started, with the hash of the event that made them executable. */
+  private readonly executable = new Map<string, string>();
+  /** Open proposals of type policy:update: the kernel carries those out itself, never an executor. */
+  private readonly openPolicyUpdates = new Set<string>();
+  /** Every execution, and the one each executed proposal had: a proposal executes once. */
+  private readonly executions = new Map<string, ExecutionRecord>();
+  private readonly executionOfProposal = new Map<string, string>();
+  private readonly lockdowns = new Map<string, LockdownRecord>();
 
   constructor(readonly tenantId: string) {}
+
+  /** The lockdowns in force for this tenant, its own and global ones, oldest first. */
+  activeLockdowns(): LockdownRecord[] {
+    return [...this.lockdowns.values()];
+  }
+
+  execution(executionId: string): ExecutionRecord | undefined {
+    return this.executions.get(executionId);
+  }
+
+  /** The hash an execution token for this proposal must name, while the proposal may still start an execution. */
+  executableHash(proposalId: string): string | undefined {
+    return this.executable.get(proposalId);
+  }
 
   activePolicy(): PolicyVersionRecord | null {
     return this.active;
@@ -98,6 +145,24 @@ export class TenantLedger {
     switch (draft.type) {
       case 'DecisionRecorded':
         return this.checkDecision(draft.data as { proposal: Proposal; decision: Decision }, new Date(draft.recordedAt));
+      case 'ExecutionStarted':
+        return this.checkExecutionStart(draft.data as ExecutionStartedData);
+      case 'ExecutionCompleted': {
+        const { executionId } = draft.data as ExecutionCompletedData;
+        const execution = this.executions.get(executionId);
+        if (!execution) return refuse(`execution ${executionId} was never started`);
+        return execution.completed ? refuse(`execution ${executionId} has ended already`) : ok;
+      }
+      case 'LockdownEngaged': {
+        const { lockdownId } = draft.data as { lockdownId: string };
+        return this.lockdowns.has(lockdownId) ? refuse(`lockdown ${lockdownId} is engaged already`) : ok;
+      }
+      case 'LockdownReleased': {
+        const { lockdownId } = draft.data as { lockdownId: string };
+        return this.lockdowns.has(lockdownId) ? ok : refuse(`lockdown ${lockdownId} is not in force`);
+      }
+      case 'AnomalyRecorded':
+        return ok;
       case 'PolicyPublished': {
         const { version, hash, manifest } = draft.data as { version: number; hash: string; manifest: ManifestDocument };
         if (version !== this.latestVersion() + 1) return refuse(`the next policy version is ${this.latestVersion() + 1}, not ${version}`);
@@ -121,6 +186,9 @@ export class TenantLedger {
    * taken again: recording it would overspend, or state a level the budget is no longer at.
    */
   private checkDecision({ decision }: { proposal: Proposal; decision: Decision }, at: Date): TransitionCheck {
+    // The evaluator reads the lockdown state too; this catches a decision taken the moment before it engaged.
+    const lockdown = this.lockdowns.values().next().value as LockdownRecord | undefined;
+    if (lockdown && decision.status === 'ALLOW') return refuse(`lockdown ${lockdown.lockdownId} is in force, nothing may be allowed: decide again`);
     if (this.active && decision.policy.version !== this.active.version) {
       return refuse(`policy version ${this.active.version} is in force, the decision used ${decision.policy.version}: decide again`);
     }
@@ -134,6 +202,26 @@ export class TenantLedger {
       const recorded = (decision.stateRead['budgets'] as Record<string, { used?: number }> | undefined)?.[charge.budgetId]?.used;
       const recordedLevel = budgetLevelOf((recorded ?? 0) + charge.amount, budget.warning, budget.critical);
       if (level !== recordedLevel) return refuse(`budget ${charge.budgetId} moved to ${level} since the decision read it: decide again`);
+    }
+    return ok;
+  }
+
+  /**
+   * An execution may start only for a proposal that may execute and never started one, under
+   * the very event that made it executable, and never while a lockdown is in force: the
+   * ledger's serialised appends make this the one place where racing executors are ordered.
+   */
+  private checkExecutionStart(data: ExecutionStartedData): TransitionCheck {
+    const lockdown = this.lockdowns.values().next().value as LockdownRecord | undefined;
+    if (lockdown) return { ok: false, code: 'LOCKDOWN_ACTIVE', reason: `lockdown ${lockdown.lockdownId} (${lockdown.scope}) is in force: ${lockdown.reason}` };
+    if (this.executions.has(data.executionId)) return refuse(`execution ${data.executionId} has started already`);
+    const earlier = this.executionOfProposal.get(data.proposalId);
+    if (earlier) return { ok: false, code: 'TOKEN_ALREADY_USED', reason: `proposal ${data.proposalId} was executed already, by ${earlier}` };
+    if (this.openPolicyUpdates.has(data.proposalId)) return { ok: false, code: 'NOT_EXECUTABLE', reason: 'the kernel carries out policy:update proposals itself' };
+    const executableHash = this.executable.get(data.proposalId);
+    if (executableHash === undefined) return { ok: false, code: 'NOT_EXECUTABLE', reason: `proposal ${data.proposalId} may not execute: unknown, denied, rejected, vetoed or still waiting` };
+    if (executableHash !== data.decisionHash) {
+      return { ok: false, code: 'NOT_EXECUTABLE', reason: `the token names decision ${data.decisionHash}, but proposal ${data.proposalId} became executable by ${executableHash}` };
     }
     return ok;
   }
@@ -168,8 +256,31 @@ export class TenantLedger {
     );
   }
 
-  apply(event: Pick<LedgerEvent, 'type' | 'data' | 'recordedAt'>): void {
+  /** Folds one event in; `hash` is needed from the events that make a proposal executable, which tokens name. */
+  apply(event: Pick<LedgerEvent, 'type' | 'data' | 'recordedAt'> & { hash?: string }): void {
     switch (event.type) {
+      case 'ExecutionStarted': {
+        const { executionId, proposalId, idempotencyKey } = event.data as ExecutionStartedData;
+        this.executions.set(executionId, { executionId, proposalId, idempotencyKey, completed: false });
+        this.executionOfProposal.set(proposalId, executionId);
+        this.executable.delete(proposalId);
+        return;
+      }
+      case 'ExecutionCompleted': {
+        const execution = this.executions.get((event.data as ExecutionCompletedData).executionId);
+        if (execution) execution.completed = true;
+        return;
+      }
+      case 'LockdownEngaged': {
+        const { lockdownId, scope, reason } = event.data as { lockdownId: string; scope: LockdownScope; reason: string };
+        this.lockdowns.set(lockdownId, { lockdownId, scope, reason, engagedAt: event.recordedAt });
+        return;
+      }
+      case 'LockdownReleased':
+        this.lockdowns.delete((event.data as { lockdownId: string }).lockdownId);
+        return;
+      case 'AnomalyRecorded':
+        return;
       case 'PolicyPublished': {
         const { version, hash, manifest, proposalId } = event.data as { version: number; hash: string; manifest: ManifestDocument; proposalId: string | null };
         this.versions.set(version, { version, hash, manifest, publishedAt: event.recordedAt });
@@ -195,6 +306,10 @@ export class TenantLedger {
     const next = evolveProposal(this.open.get(proposalId), event);
     if (next && OPEN_LIFECYCLES.includes(next.lifecycle)) this.open.set(proposalId, next);
     else this.open.delete(proposalId);
+    const kernelRun = this.openPolicyUpdates.has(proposalId) || (event.data as { proposal?: Proposal }).proposal?.type === 'policy:update';
+    if (next && EXECUTABLE_LIFECYCLES.includes(next.lifecycle) && !kernelRun) this.executable.set(proposalId, event.hash ?? '');
+    if (next && OPEN_LIFECYCLES.includes(next.lifecycle) && kernelRun) this.openPolicyUpdates.add(proposalId);
+    else this.openPolicyUpdates.delete(proposalId);
     if (event.type === 'ProposalRejected' || event.type === 'ProposalVetoed') this.release(proposalId);
     const held = this.heldPolicyUpdates.get(proposalId);
     if (held && next && !OPEN_LIFECYCLES.includes(next.lifecycle)) {
