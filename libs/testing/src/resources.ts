@@ -75,7 +75,8 @@ export const openTestNats = async (
     [Symbol.asyncDispose]: async () => {
       const suffix = names.ledgerStream.slice('LEDGER'.length);
       for await (const stream of manager.streams.names()) {
-        if (stream.endsWith(suffix)) await manager.streams.delete(stream).catch(() => undefined);
+        // KV buckets (`KV_halm_lockdown_<namespace>`) carry the namespace in lower case.
+        if (stream.endsWith(suffix) || stream.endsWith(suffix.toLowerCase())) await manager.streams.delete(stream).catch(() => undefined);
       }
       await connection.close();
     },
