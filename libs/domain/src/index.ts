@@ -34,3 +34,5 @@ export {
 export * from './ledger/merkle-tree';
 export * from './ledger/merkle-verify';
 export * from './ledger/checkpoint';
+export * from './ledger/ledger-export';
+export * from './ledger/export-verification';

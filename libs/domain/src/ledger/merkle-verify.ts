@@ -101,3 +101,41 @@ export const verifyConsistency = (oldSize: number, newSize: number, oldRoot: Uin
   }
   return sn === 0 && sameBytes(fr, oldRoot) && sameBytes(sr, newRoot);
 };
+
+/** RFC 9162: the hash of a leaf, SHA-256(0x00 || leaf bytes), computed here rather than taken from the prover. */
+export const verifierLeafHash = (leaf: Uint8Array): Uint8Array => createHash('sha256').update(Uint8Array.of(0x00)).update(leaf).digest();
+
+interface PerfectSubtree {
+  leaves: number;
+  hash: Uint8Array;
+}
+
+/**
+ * The RFC 9162 root (MTH) of the tree of the first n leaves, for every n in `sizes`, in one
+ * pass over the leaf hashes: what a verifier compares signed checkpoints with. Built bottom-up
+ * with a stack of perfect subtrees (a new leaf merges with equal-sized neighbours; the root of
+ * n leaves folds the stack from the right), not with the prover's top-down split. Sizes larger
+ * than the number of leaves, or not whole numbers, get no entry; size 0 is SHA-256 of nothing.
+ */
+export const rootsAtSizes = (leafHashes: Iterable<Uint8Array>, sizes: Iterable<number>): Map<number, Uint8Array> => {
+  const wanted = new Set([...sizes].filter(isTreeSize));
+  const roots = new Map<number, Uint8Array>();
+  if (wanted.has(0)) roots.set(0, createHash('sha256').digest());
+  const stack: PerfectSubtree[] = [];
+  let count = 0;
+  for (const leaf of leafHashes) {
+    if (roots.size === wanted.size) break;
+    let top: PerfectSubtree = { leaves: 1, hash: leaf };
+    for (let left = stack.at(-1); left && left.leaves === top.leaves; left = stack.at(-1)) {
+      stack.pop();
+      top = { leaves: left.leaves * 2, hash: hashChildren(left.hash, top.hash) };
+    }
+    stack.push(top);
+    count += 1;
+    if (wanted.has(count)) {
+      const [rightmost, ...rest] = [...stack].reverse();
+      roots.set(count, rest.reduce((right, subtree) => hashChildren(subtree.hash, right), (rightmost as PerfectSubtree).hash));
+    }
+  }
+  return roots;
+};
