@@ -1,6 +1,6 @@
 import type { Decision, Proposal } from './decision';
 import type { ActionType } from './action-types';
-import type { Actor, ExecutionOutcome, ExecutionPerformer, LedgerEvent, LedgerEventType } from './ledger-event';
+import type { Actor, ExecutionOutcome, ExecutionPerformer, LedgerEvent, LedgerEventType, LockdownScope, LockdownTrigger } from './ledger-event';
 
 /** `policy.req.evaluate`: gateway → policy-evaluator. */
 export interface EvaluateRequest {
@@ -130,6 +130,64 @@ export const EXECUTE_REFUSALS = [
   'LOCKDOWN_ACTIVE',
 ] as const;
 export type ExecuteRefusal = (typeof EXECUTE_REFUSALS)[number];
+
+/** A lockdown in force, as the lockdown bucket holds it (key `global` or `tenant.<tenantId>`) and the lockdown requests answer it. */
+export interface LockdownRecord {
+  lockdownId: string;
+  scope: LockdownScope;
+  /** The tenant of a tenant lockdown; null for a global one. */
+  tenantId: string | null;
+  trigger: LockdownTrigger;
+  reason: string;
+  by: Actor;
+  engagedAt: string;
+  /** What led to it (the anomalies counted, the invariant's findings); recorded in each LockdownEngaged event too. */
+  evidence: Record<string, unknown>;
+}
+
+/** `lockdown.req.engage`: gateway, CLI, integrity monitor → lockdown-controller. */
+export interface EngageLockdownRequest {
+  scope: LockdownScope;
+  /** Required with `scope: 'tenant'`, absent with `'global'`. */
+  tenantId?: string;
+  trigger: LockdownTrigger;
+  reason: string;
+  by: Actor;
+  evidence?: Record<string, unknown>;
+  /** Name it to make a retried request a no-op; the controller names it otherwise. */
+  lockdownId?: string;
+}
+export interface EngageLockdownReply {
+  /** False when another lockdown was in force for that scope already: `lockdown` is that one, and nothing changed. */
+  engaged: boolean;
+  lockdown: LockdownRecord;
+  /** The tenants whose ledgers record the LockdownEngaged event. */
+  tenants: number;
+}
+
+/** `lockdown.req.release`: only by hand, with a reason. */
+export interface ReleaseLockdownRequest {
+  scope: LockdownScope;
+  tenantId?: string;
+  reason: string;
+  by: Actor;
+}
+export interface ReleaseLockdownReply {
+  /** False when no lockdown of that scope was in force: nothing changed. */
+  released: boolean;
+  /** The lockdown released, or null. */
+  lockdown: LockdownRecord | null;
+  tenants: number;
+}
+
+/** `lockdown.req.status`: the global lockdown and, with `tenantId`, that tenant's; without it, every tenant lockdown. */
+export interface LockdownStatusRequest {
+  tenantId?: string;
+}
+export interface LockdownStatusReply {
+  global: LockdownRecord | null;
+  tenants: LockdownRecord[];
+}
 
 /** How a request handler reports a failure its caller should act on. */
 export interface RpcFailure {

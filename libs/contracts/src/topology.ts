@@ -31,6 +31,10 @@ export interface Topology {
   readonly executorsBucket: string;
   /** NATS KV bucket holding the lockdown state: key `global` and `tenant.<id>`. */
   readonly lockdownBucket: string;
+  /** `lockdown.req.engage` / `lockdown.req.release` / `lockdown.req.status`: gateway, CLI, integrity monitor → lockdown-controller. */
+  readonly lockdownEngageSubject: string;
+  readonly lockdownReleaseSubject: string;
+  readonly lockdownStatusSubject: string;
   /** Core NATS: a key was revoked; every gateway drops it from its cache at once. */
   readonly keyRevokedSubject: string;
   /** Core NATS: the projection changed a tenant's proposal (`{ proposalId, lifecycle }`); gateways wake long-polls on it. */
@@ -78,6 +82,9 @@ export const topology = (namespace = ''): Topology => {
     executionSettledSubject: (executionId) => `${prefix}executor.evt.execution-settled.${executionId}`,
     executorsBucket: `halm_executors${suffix.toLowerCase()}`,
     lockdownBucket: `halm_lockdown${suffix.toLowerCase()}`,
+    lockdownEngageSubject: `${prefix}lockdown.req.engage`,
+    lockdownReleaseSubject: `${prefix}lockdown.req.release`,
+    lockdownStatusSubject: `${prefix}lockdown.req.status`,
     keyRevokedSubject: `${prefix}gateway.evt.key-revoked`,
     proposalUpdatedSubject: (tenantId) => {
       if (!TENANT_ID_PATTERN.test(tenantId)) throw new Error(`invalid tenant id '${tenantId}'`);

@@ -10,6 +10,7 @@ const record = (overrides: Partial<LockdownRecord> = {}): LockdownRecord => ({
   reason: 'suspicious payments',
   by: { kind: 'key', id: 'key_admin' },
   engagedAt: '2026-03-15T10:00:00.000Z',
+  evidence: {},
   ...overrides,
 });
 

@@ -1,7 +1,7 @@
 import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
 import { StorageType } from '@nats-io/jetstream';
 import type { NatsConnection, QueuedIterator } from '@nats-io/transport-node';
-import type { Actor, LockdownScope, LockdownTrigger, Topology } from '@halm/contracts';
+import type { LockdownRecord, LockdownScope, LockdownTrigger, Topology } from '@halm/contracts';
 import type { Logger } from 'pino';
 
 /** What an executor or an evaluator needs to know about one tenant: whether a lockdown is in force for it, and which. */
@@ -14,17 +14,7 @@ export interface LockdownStatus {
   engagedAt: string | null;
 }
 
-/** One lockdown in force, as the lockdown bucket holds it under `global` or `tenant.<tenantId>`. */
-export interface LockdownRecord {
-  lockdownId: string;
-  scope: LockdownScope;
-  /** The tenant of a tenant lockdown; null for a global one. */
-  tenantId: string | null;
-  trigger: LockdownTrigger;
-  reason: string;
-  by: Actor;
-  engagedAt: string;
-}
+export type { LockdownRecord };
 
 /** The lockdown state could not be read: the caller must act as if a lockdown were in force (fail closed). */
 export class LockdownUnknownError extends Error {
