@@ -1,3 +1,4 @@
+export * from './checkpoint-store';
 export * from './jetstream-consumer';
 export * from './ledger-reader';
 export * from './ledger-store';
