@@ -213,7 +213,7 @@ describe('the ledger’s projector on the real NATS and PostgreSQL', () => {
 
     const summary = await new ProposalProjection(second.dataSource).rebuild(() => readWholeLedger(nats.connection, nats.topology));
 
-    expect(summary).toEqual({ events: events.length, proposals: 18, tenants: 3 });
+    expect(summary).toEqual({ events: events.length, proposals: 18, decisions: 18, approvals: 18, executions: 0, tenants: 3 });
     expect(await snapshot(first.dataSource)).toEqual(live);
     const later = await append(nats, [decision('tenant-a', 'prop_after', 'ALLOW')]);
     await eventually(

@@ -1,14 +1,30 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { ApiKeyEntity } from './entities/api-key.entity';
+import { ApprovalEntity } from './entities/approval.entity';
+import { CheckpointEntity } from './entities/checkpoint.entity';
+import { DecisionEntity } from './entities/decision.entity';
+import { ExecutionEntity } from './entities/execution.entity';
+import { LedgerEventEntity } from './entities/ledger-event.entity';
 import { LedgerProjectionHeadEntity } from './entities/ledger-projection-head.entity';
 import { ProposalEntity } from './entities/proposal.entity';
 import { TenantEntity } from './entities/tenant.entity';
 import { TenantsAndApiKeys1763700000000 } from './migrations/1763700000000-tenants-and-api-keys';
 import { ProposalProjection1763800000000 } from './migrations/1763800000000-proposal-projection';
+import { LedgerReadModels1763820000000 } from './migrations/1763820000000-ledger-read-models';
 
-export const ENTITIES = [TenantEntity, ApiKeyEntity, ProposalEntity, LedgerProjectionHeadEntity];
-export const MIGRATIONS = [TenantsAndApiKeys1763700000000, ProposalProjection1763800000000];
+export const ENTITIES = [
+  TenantEntity,
+  ApiKeyEntity,
+  ProposalEntity,
+  LedgerProjectionHeadEntity,
+  LedgerEventEntity,
+  DecisionEntity,
+  ApprovalEntity,
+  ExecutionEntity,
+  CheckpointEntity,
+];
+export const MIGRATIONS = [TenantsAndApiKeys1763700000000, ProposalProjection1763800000000, LedgerReadModels1763820000000];
 
 /** A data source over Halm's tables. The schema changes only through migrations, never `synchronize`. */
 export const createDataSource = (url: string, poolSize = 10): DataSource =>

@@ -2,9 +2,15 @@ import { type DynamicModule, Global, Module, type OnApplicationShutdown, type On
 import { DataSource } from 'typeorm';
 import { HealthRegistry, SETTINGS, type DatabaseServiceSettings } from '@halm/platform';
 import { TenantDirectory } from './api-keys';
+import { CheckpointReadModel, LedgerEventReadModel } from './audit-read-model';
+import { CheckpointProjection } from './checkpoint-projection';
 import { createDataSource } from './data-source';
+import { ExecutionReadModel } from './execution-read-model';
 import { ProposalProjection } from './proposal-projection';
 import { ProposalReadModel } from './proposal-read-model';
+
+// Each takes only the pool.
+const OVER_THE_POOL = [ProposalProjection, ProposalReadModel, CheckpointProjection, ExecutionReadModel, LedgerEventReadModel, CheckpointReadModel] as const;
 
 /** The service's PostgreSQL pool, initialised at start and checked by readiness. */
 @Global()
@@ -25,10 +31,9 @@ export class PersistenceModule implements OnModuleInit, OnApplicationShutdown {
           useFactory: (settings: DatabaseServiceSettings) => createDataSource(settings.DATABASE_URL).initialize(),
         },
         { provide: TenantDirectory, inject: [DataSource], useFactory: (dataSource: DataSource) => new TenantDirectory(dataSource) },
-        { provide: ProposalProjection, inject: [DataSource], useFactory: (dataSource: DataSource) => new ProposalProjection(dataSource) },
-        { provide: ProposalReadModel, inject: [DataSource], useFactory: (dataSource: DataSource) => new ProposalReadModel(dataSource) },
+        ...OVER_THE_POOL.map((type) => ({ provide: type, inject: [DataSource], useFactory: (dataSource: DataSource) => new type(dataSource) })),
       ],
-      exports: [DataSource, TenantDirectory, ProposalProjection, ProposalReadModel],
+      exports: [DataSource, TenantDirectory, ...OVER_THE_POOL],
     };
   }
 

@@ -44,10 +44,14 @@ const ledgerOf = (tenantId: string) => {
   };
 };
 
-/** Both projection tables, as plain rows in a stable order. */
+/** Every table of the ledger's projection, as plain rows in a stable order. */
 const snapshot = async (dataSource: DataSource) => ({
   proposals: await dataSource.query('SELECT * FROM proposals ORDER BY proposal_id'),
   heads: await dataSource.query('SELECT * FROM ledger_projection_heads ORDER BY tenant_id'),
+  events: await dataSource.query('SELECT * FROM ledger_events ORDER BY tenant_id, height'),
+  decisions: await dataSource.query('SELECT * FROM decisions ORDER BY tenant_id, height'),
+  approvals: await dataSource.query('SELECT * FROM approvals ORDER BY tenant_id, height'),
+  executions: await dataSource.query('SELECT * FROM executions ORDER BY tenant_id, execution_id'),
 });
 
 const openDatabase = async () => {
@@ -132,6 +136,7 @@ describe('ProposalProjection on a fresh PostgreSQL database', () => {
   it.each([
     ['a proposal row, after others were written', 'proposals', "NEW.proposal_id = 'prop_poison'"],
     ['the tenant head, after the rows were written', 'ledger_projection_heads', 'NEW.height > 1'],
+    ['a raw event, after the proposals were written', 'ledger_events', 'NEW.height > 2'],
   ])('applies all of a batch or nothing: when PostgreSQL refuses %s, rows and heads stay as they were', async (_name, table, condition) => {
     await using db = await openDatabase();
     const ledger = ledgerOf('tenant-a');
@@ -214,7 +219,7 @@ describe('ProposalProjection on a fresh PostgreSQL database', () => {
       yield* stream;
     });
 
-    expect(summary).toEqual({ events: 5, proposals: 3, tenants: 2 });
+    expect(summary).toEqual({ events: 5, proposals: 3, decisions: 3, approvals: 1, executions: 0, tenants: 2 });
     expect(await snapshot(db.dataSource)).toEqual(live);
   });
 

@@ -2,6 +2,16 @@ import { In, type DataSource, type EntityManager } from 'typeorm';
 import type { LedgerEvent } from '@halm/contracts';
 import { GENESIS_HASH, projectedProposalIdOf, projectProposalRow, type ProposalLifecycle, type ProposalRow } from '@halm/domain';
 import { ProposalEntity } from './entities/proposal.entity';
+import {
+  approvalRowOf,
+  decisionRowOf,
+  executionCompletionOf,
+  executionStartOf,
+  jsonForPostgres,
+  ledgerEventRowOf,
+  type ExecutionCompletion,
+  type ExecutionRow,
+} from './ledger-rows';
 
 /**
  * What became of one event handed to the projection: `applied` (the next event of its
@@ -26,8 +36,18 @@ export interface ProjectionResult {
 export interface RebuildSummary {
   events: number;
   proposals: number;
+  decisions: number;
+  approvals: number;
+  executions: number;
   tenants: number;
 }
+
+/**
+ * The tables the ledger stream is projected into; a rebuild empties them all. The heads come
+ * first: a projector's transaction locks them before any other, so a rebuild locking them first
+ * waits for the projectors at work instead of deadlocking with them.
+ */
+export const LEDGER_PROJECTION_TABLES = ['ledger_projection_heads', 'ledger_events', 'proposals', 'decisions', 'approvals', 'executions'] as const;
 
 export const rowOfEntity = (entity: ProposalEntity): ProposalRow => ({
   proposalId: entity.proposalId,
@@ -77,6 +97,82 @@ const UPSERT_PROPOSALS = `
     veto_deadline = EXCLUDED.veto_deadline, decided_at = EXCLUDED.decided_at, updated_at = EXCLUDED.updated_at,
     last_height = EXCLUDED.last_height, history = EXCLUDED.history
   WHERE p.tenant_id = EXCLUDED.tenant_id`;
+
+// The event goes in as text cast to json, never through jsonb, so it is kept exactly as stored.
+const INSERT_LEDGER_EVENTS = `
+  INSERT INTO ledger_events (tenant_id, height, event_id, type, hash, prev_hash, recorded_at, leaf_hash, event)
+  SELECT tenant_id, height, event_id, type, hash, prev_hash, recorded_at, leaf_hash, event::json
+  FROM unnest($1::text[], $2::integer[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::text[], $9::text[])
+       AS r(tenant_id, height, event_id, type, hash, prev_hash, recorded_at, leaf_hash, event)
+  ON CONFLICT (tenant_id, height) DO NOTHING`;
+
+const INSERT_DECISIONS = `
+  INSERT INTO decisions (tenant_id, height, hash, proposal_id, action_type, agent_id, status, allowed, policy_version, policy_hash,
+                         reasons, matched_rules, budget_level, veto_deadline, decided_at, recorded_at)
+  SELECT "tenantId", height, hash, "proposalId", "actionType", "agentId", status, allowed, "policyVersion", "policyHash",
+         reasons, "matchedRules", "budgetLevel", "vetoDeadline", "decidedAt", "recordedAt"
+  FROM jsonb_to_recordset($1::jsonb) AS r("tenantId" text, height integer, hash text, "proposalId" text, "actionType" text,
+       "agentId" text, status text, allowed boolean, "policyVersion" integer, "policyHash" text, reasons text[],
+       "matchedRules" text[], "budgetLevel" text, "vetoDeadline" timestamptz, "decidedAt" timestamptz, "recordedAt" timestamptz)
+  ON CONFLICT (tenant_id, height) DO NOTHING`;
+
+const INSERT_APPROVALS = `
+  INSERT INTO approvals (tenant_id, height, hash, proposal_id, verdict, actor_kind, actor_id, reason, recorded_at)
+  SELECT "tenantId", height, hash, "proposalId", verdict, actor->>'kind', actor->>'id', reason, "recordedAt"
+  FROM jsonb_to_recordset($1::jsonb) AS r("tenantId" text, height integer, hash text, "proposalId" text, verdict text,
+       actor jsonb, reason text, "recordedAt" timestamptz)
+  ON CONFLICT (tenant_id, height) DO NOTHING`;
+
+// The ledger starts at most one execution per id and per idempotency key; a second start is ignored, as the ledger would refuse it.
+const INSERT_EXECUTIONS = `
+  INSERT INTO executions (tenant_id, execution_id, proposal_id, idempotency_key, action_type, action_digest, performer, connector,
+                          decision_hash, executor_id, token_id, requested_by, status, started_height, started_hash, started_at)
+  SELECT "tenantId", "executionId", "proposalId", "idempotencyKey", "actionType", "actionDigest", performer, connector,
+         "decisionHash", "executorId", "tokenId", "requestedBy", status, (started->>'height')::integer, started->>'hash',
+         (started->>'recordedAt')::timestamptz
+  FROM jsonb_to_recordset($1::jsonb) AS r("tenantId" text, "executionId" text, "proposalId" text, "idempotencyKey" text,
+       "actionType" text, "actionDigest" text, performer text, connector text, "decisionHash" text, "executorId" text,
+       "tokenId" text, "requestedBy" jsonb, status text, started jsonb)
+  ON CONFLICT DO NOTHING`;
+
+// Only the first end of an execution counts: the ledger records one.
+const COMPLETE_EXECUTIONS = `
+  UPDATE executions AS x SET status = r.outcome, result = r.result, completed_by = r."completedBy",
+         completed_height = (r.completed->>'height')::integer, completed_hash = r.completed->>'hash',
+         completed_at = (r.completed->>'recordedAt')::timestamptz
+  FROM jsonb_to_recordset($1::jsonb) AS r("tenantId" text, "executionId" text, outcome text, result jsonb, "completedBy" jsonb, completed jsonb)
+  WHERE x.tenant_id = r."tenantId" AND x.execution_id = r."executionId" AND x.status = 'STARTED'`;
+
+const withoutNul = (value: string): string => value.replace(/\0/g, '\uFFFD');
+
+/** The read models beside `proposals` for events just applied, in ledger order. */
+const writeLedgerRows = async (manager: EntityManager, applied: readonly LedgerEvent[]): Promise<void> => {
+  const events = applied.map(ledgerEventRowOf);
+  await manager.query(INSERT_LEDGER_EVENTS, [
+    events.map((row) => row.tenantId),
+    events.map((row) => row.height),
+    events.map((row) => withoutNul(row.eventId)),
+    events.map((row) => withoutNul(row.type)),
+    events.map((row) => withoutNul(row.hash)),
+    events.map((row) => withoutNul(row.prevHash)),
+    events.map((row) => row.recordedAt),
+    events.map((row) => row.leafHash),
+    events.map((row) => JSON.stringify(row.event)),
+  ]);
+  const decisions = applied.map(decisionRowOf).filter((row) => row !== undefined);
+  if (decisions.length > 0) await manager.query(INSERT_DECISIONS, [jsonForPostgres(decisions)]);
+  const approvals = applied.map(approvalRowOf).filter((row) => row !== undefined);
+  if (approvals.length > 0) await manager.query(INSERT_APPROVALS, [jsonForPostgres(approvals)]);
+  const starts: ExecutionRow[] = applied.map(executionStartOf).filter((row) => row !== undefined);
+  if (starts.length > 0) await manager.query(INSERT_EXECUTIONS, [jsonForPostgres(starts)]);
+  // One UPDATE cannot apply two rows to one execution: keep each execution's first end of the batch.
+  const completions = new Map<string, ExecutionCompletion>();
+  for (const completion of applied.map(executionCompletionOf).filter((row) => row !== undefined)) {
+    const key = `${completion.tenantId}\u0000${completion.executionId}`;
+    if (!completions.has(key)) completions.set(key, completion);
+  }
+  if (completions.size > 0) await manager.query(COMPLETE_EXECUTIONS, [jsonForPostgres([...completions.values()])]);
+};
 
 /**
  * Applies a batch of ledger events inside the caller's transaction. Each tenant's head row is
@@ -146,7 +242,8 @@ const applyEvents = async (manager: EntityManager, events: readonly LedgerEvent[
     }
   }
 
-  if (changed.size > 0) await manager.query(UPSERT_PROPOSALS, [JSON.stringify([...changed.values()].map(recordOf))]);
+  if (changed.size > 0) await manager.query(UPSERT_PROPOSALS, [jsonForPostgres([...changed.values()].map(recordOf))]);
+  await writeLedgerRows(manager, toApply);
   const moved = [...new Set(toApply.map((event) => event.tenantId))].map((tenantId) => ({ tenant_id: tenantId, ...heads.get(tenantId)! }));
   await manager.query(
     `UPDATE ledger_projection_heads AS h SET height = r.height, hash = r.hash
@@ -161,10 +258,11 @@ const applyEvents = async (manager: EntityManager, events: readonly LedgerEvent[
 };
 
 /**
- * The PostgreSQL projection of the ledger stream: the `proposals` read model and, in the same
- * transaction, each tenant's head (the last event applied), which is the projection's real
- * checkpoint. A consumer may deliver events twice, late or out of order; the heads keep each
- * tenant in order, so any number of projectors can share the work.
+ * The PostgreSQL projection of the ledger stream: the events themselves with their Merkle
+ * leaf hashes (`ledger_events`), the read models `proposals`, `decisions`, `approvals` and
+ * `executions` and, in the same transaction, each tenant's head (the last event applied),
+ * which is the projection's real checkpoint. A consumer may deliver events twice, late or out
+ * of order; the heads keep each tenant in order, so any number of projectors can share the work.
  */
 export class ProposalProjection {
   constructor(private readonly dataSource: DataSource) {}
@@ -182,7 +280,7 @@ export class ProposalProjection {
    */
   rebuild(readEvents: () => AsyncIterable<LedgerEvent>, chunkSize = 500): Promise<RebuildSummary> {
     return this.dataSource.transaction(async (manager) => {
-      await manager.query('TRUNCATE proposals, ledger_projection_heads');
+      await manager.query(`TRUNCATE ${LEDGER_PROJECTION_TABLES.join(', ')}`);
       let events = 0;
       let chunk: LedgerEvent[] = [];
       const flush = async () => {
@@ -201,9 +299,11 @@ export class ProposalProjection {
       }
       await flush();
       const [counts] = (await manager.query(
-        'SELECT (SELECT count(*) FROM proposals)::int AS proposals, (SELECT count(*) FROM ledger_projection_heads)::int AS tenants',
-      )) as { proposals: number; tenants: number }[];
-      return { events, proposals: counts?.proposals ?? 0, tenants: counts?.tenants ?? 0 };
+        `SELECT (SELECT count(*) FROM proposals)::int AS proposals, (SELECT count(*) FROM decisions)::int AS decisions,
+                (SELECT count(*) FROM approvals)::int AS approvals, (SELECT count(*) FROM executions)::int AS executions,
+                (SELECT count(*) FROM ledger_projection_heads)::int AS tenants`,
+      )) as [Omit<RebuildSummary, 'events'>];
+      return { events, ...counts };
     });
   }
 }
