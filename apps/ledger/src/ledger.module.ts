@@ -7,6 +7,7 @@ import { PersistenceModule } from '@halm/persistence';
 import { SETTINGS } from '@halm/platform';
 import { AppendEventHandler } from './append-event.handler';
 import { LedgerWriter } from './ledger-writer';
+import { ProjectCheckpointsHandler } from './project-checkpoints.handler';
 import { ProjectLedgerEventsHandler } from './project-ledger-events.handler';
 import { RecordElapsedVetoWindowsJob } from './record-elapsed-veto-windows.job';
 import type { LedgerSettings } from './ledger.settings';
@@ -17,6 +18,7 @@ import type { LedgerSettings } from './ledger.settings';
   providers: [
     LedgerWriter,
     ProjectLedgerEventsHandler,
+    ProjectCheckpointsHandler,
     RecordElapsedVetoWindowsJob,
     {
       provide: LedgerStore,

@@ -64,6 +64,9 @@ const busyHistory = (count: number): EventDraft[] =>
 const snapshot = async (dataSource: DataSource) => ({
   proposals: await dataSource.query('SELECT * FROM proposals ORDER BY proposal_id'),
   heads: await dataSource.query('SELECT * FROM ledger_projection_heads ORDER BY tenant_id'),
+  events: await dataSource.query('SELECT * FROM ledger_events ORDER BY tenant_id, height'),
+  decisions: await dataSource.query('SELECT * FROM decisions ORDER BY tenant_id, height'),
+  approvals: await dataSource.query('SELECT * FROM approvals ORDER BY tenant_id, height'),
 });
 
 const outcomes = async (metrics: Metrics): Promise<Record<string, number>> =>
@@ -190,7 +193,7 @@ describe('the ledger’s projector on the real NATS and PostgreSQL', () => {
       await using ledger = await projector(nats, database, 'ledger-1');
 
       await eventually(async () => ((await sumOf([ledger], 'failed')) >= events.length ? true : undefined), 10_000, 'failed batches');
-      expect(await snapshot(admin)).toEqual({ proposals: [], heads: [] });
+      expect(await snapshot(admin)).toEqual({ proposals: [], heads: [], events: [], decisions: [], approvals: [] });
 
       await admin.query('DROP TRIGGER simulate_failure ON ledger_projection_heads');
       await eventually(async () => ((await sumOf([ledger], 'applied')) === events.length ? true : undefined), 20_000, 'every event applied');
