@@ -1,7 +1,26 @@
 import { Module } from '@nestjs/common';
-import { NatsModule } from '@halm/messaging';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { Topology } from '@halm/contracts';
+import { LockdownSwitch, NATS_CONNECTION, NatsModule, TOPOLOGY } from '@halm/messaging';
+import { PersistenceModule } from '@halm/persistence';
+import { EngageOnAnomaliesHandler } from './engage-on-anomalies.handler';
+import { LockdownRecorder } from './lockdown-recorder';
+import { LockdownRequestsHandler } from './lockdown-requests.handler';
+import { TenantLedgers } from './tenant-ledgers';
 
 @Module({
-  imports: [NatsModule.forRoot('lockdown-controller')],
+  imports: [NatsModule.forRoot('lockdown-controller'), PersistenceModule.forRoot()],
+  controllers: [LockdownRequestsHandler],
+  providers: [
+    TenantLedgers,
+    LockdownRecorder,
+    EngageOnAnomaliesHandler,
+    {
+      provide: LockdownSwitch,
+      inject: [NATS_CONNECTION, TOPOLOGY],
+      // The bucket normally exists already (`./halm migrate`); opening it creates it where this service may.
+      useFactory: (connection: NatsConnection, topology: Topology) => LockdownSwitch.open(connection, topology),
+    },
+  ],
 })
 export class LockdownControllerModule {}

@@ -1,3 +1,4 @@
+export * from './anomaly-reporter';
 export * from './checkpoint-store';
 export * from './jetstream-consumer';
 export * from './ledger-reader';
