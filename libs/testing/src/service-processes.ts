@@ -51,17 +51,17 @@ export interface RunningStack {
   stop(): Promise<void>;
 }
 
-/** A fresh Ed25519 signing key for execution tokens, PKCS#8 DER in base64url, as EXECUTION_TOKEN_SIGNING_KEY takes it. */
+/** A fresh Ed25519 signing key, PKCS#8 DER in base64url, as EXECUTION_TOKEN_SIGNING_KEY and LEDGER_SIGNING_KEY take it. */
 export const newSigningKey = (): string => generateKeyPairSync('ed25519').privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64url');
 
 /**
  * Starts each service as its own Node process from its build output and waits until every
- * one reports ready. Without an EXECUTION_TOKEN_SIGNING_KEY in the environment, the stack
- * gets a fresh one.
+ * one reports ready. Without an EXECUTION_TOKEN_SIGNING_KEY or a LEDGER_SIGNING_KEY in the
+ * environment, the stack gets a fresh one.
  */
 export const startStack = async (options: StackOptions): Promise<RunningStack> => {
-  if (!options.environment?.['EXECUTION_TOKEN_SIGNING_KEY'] && !process.env['EXECUTION_TOKEN_SIGNING_KEY']) {
-    options = { ...options, environment: { ...options.environment, EXECUTION_TOKEN_SIGNING_KEY: newSigningKey() } };
+  for (const setting of ['EXECUTION_TOKEN_SIGNING_KEY', 'LEDGER_SIGNING_KEY']) {
+    if (!options.environment?.[setting] && !process.env[setting]) options = { ...options, environment: { ...options.environment, [setting]: newSigningKey() } };
   }
   mkdirSync(options.logsDir, { recursive: true });
   const processes: ServiceProcess[] = [];

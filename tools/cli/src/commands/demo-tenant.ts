@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { publicKeyOf, signingKeyFrom } from '@halm/domain';
 import { createDataSource, TenantDirectory } from '@halm/persistence';
 import { newSigningKey } from '@halm/testing';
 
@@ -44,11 +45,15 @@ export const ensureDemoTenant = async (databaseUrl: string, envFile: string): Pr
 export const signingKeyFor = (envFile: string): string =>
   (existsSync(envFile) ? parseEnvFile(envFile)['EXECUTION_TOKEN_SIGNING_KEY'] : undefined) || newSigningKey();
 
+/** The local ledger's checkpoint signing key: kept from an earlier run, so checkpoints already published still verify. */
+export const ledgerSigningKeyFor = (envFile: string): string =>
+  (existsSync(envFile) ? parseEnvFile(envFile)['LEDGER_SIGNING_KEY'] : undefined) || newSigningKey();
+
 /** The deployment's operator key (for POST /api/admin/tenants): kept from an earlier run, else new. */
 export const operatorKeyFor = (envFile: string): string =>
   (existsSync(envFile) ? parseEnvFile(envFile)['HALM_OPERATOR_KEY'] : undefined) || `halm_op_${randomBytes(24).toString('base64url')}`;
 
-export const writeDemoEnv = (envFile: string, gatewayUrl: string, tenant: DemoTenant, operatorKey: string, signingKey: string): void => {
+export const writeDemoEnv = (envFile: string, gatewayUrl: string, tenant: DemoTenant, operatorKey: string, signingKey: string, ledgerSigningKey: string): void => {
   writeFileSync(
     envFile,
     [
@@ -59,6 +64,8 @@ export const writeDemoEnv = (envFile: string, gatewayUrl: string, tenant: DemoTe
       `HALM_TENANT_ID=${tenant.tenantId}`,
       `HALM_OPERATOR_KEY=${operatorKey}`,
       `EXECUTION_TOKEN_SIGNING_KEY=${signingKey}`,
+      `LEDGER_SIGNING_KEY=${ledgerSigningKey}`,
+      `HALM_LEDGER_PUBLIC_KEY=${publicKeyOf(signingKeyFrom(ledgerSigningKey))}`,
       '',
     ].join('\n'),
     { mode: 0o600 },

@@ -1,6 +1,6 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { topology } from '@halm/contracts';
-import { connectNats, ensureLedgerStream } from '@halm/messaging';
+import { connectNats, ensureCheckpointStream, ensureLedgerStream } from '@halm/messaging';
 import { migrate } from '@halm/persistence';
 
 export interface MigrateOptions {
@@ -10,7 +10,7 @@ export interface MigrateOptions {
   ledgerReplicas: number;
 }
 
-/** Brings PostgreSQL's schema and the JetStream ledger stream up to date; safe to run again and concurrently. */
+/** Brings PostgreSQL's schema and the JetStream ledger and checkpoint streams up to date; safe to run again and concurrently. */
 export const runMigrations = async (options: MigrateOptions, log: (line: string) => void): Promise<void> => {
   const applied = await migrate(options.databaseUrl);
   log(applied.length > 0 ? `migrations applied: ${applied.join(', ')}` : 'database schema is up to date');
@@ -19,6 +19,8 @@ export const runMigrations = async (options: MigrateOptions, log: (line: string)
     const names = topology(options.namespace);
     await ensureLedgerStream(await jetstreamManager(connection), names, options.ledgerReplicas);
     log(`ledger stream ${names.ledgerStream} is ready (subjects ${names.ledgerSubjects}, replicas ${options.ledgerReplicas})`);
+    await ensureCheckpointStream(await jetstreamManager(connection), names, options.ledgerReplicas);
+    log(`checkpoint stream ${names.checkpointStream} is ready (subjects ${names.checkpointSubjects}, replicas ${options.ledgerReplicas})`);
   } finally {
     await connection.close();
   }
