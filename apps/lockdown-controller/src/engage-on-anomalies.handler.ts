@@ -73,6 +73,7 @@ export const lockdownIdFor = (event: LedgerEvent): string => `lck_${createHash('
 export class EngageOnAnomaliesHandler implements OnApplicationBootstrap, OnModuleDestroy {
   private running: RunningConsumer | undefined;
   private readonly rules: TriggerRules;
+  private readonly exempt: ReadonlySet<string>;
 
   constructor(
     @Inject(NATS_CONNECTION) private readonly connection: NatsConnection,
@@ -84,6 +85,7 @@ export class EngageOnAnomaliesHandler implements OnApplicationBootstrap, OnModul
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     this.rules = { strictMode: settings.STRICT_MODE === 'true', threshold: settings.CRITICAL_ANOMALY_THRESHOLD, windowMs: settings.CRITICAL_ANOMALY_WINDOW_MS };
+    this.exempt = new Set(settings.AUTO_LOCKDOWN_EXEMPT_TENANTS.split(',').filter(Boolean));
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -108,7 +110,7 @@ export class EngageOnAnomaliesHandler implements OnApplicationBootstrap, OnModul
   async handle(events: LedgerEvent[]): Promise<Verdict[]> {
     const verdicts: Verdict[] = [];
     for (const event of events) {
-      if (event.type !== 'AnomalyRecorded') {
+      if (event.type !== 'AnomalyRecorded' || this.exempt.has(event.tenantId)) {
         verdicts.push(Verdicts.ack());
         continue;
       }
