@@ -1,4 +1,4 @@
-import { isValidNamespace, topology } from '@halm/contracts';
+import { isValidNamespace, TENANT_ID_PATTERN, topology } from '@halm/contracts';
 import { connectNats } from '@halm/messaging';
 import { newSigningKey } from '@halm/testing';
 import { createDataSource, TenantDirectory, API_KEY_ROLES, type ApiKeyRole } from '@halm/persistence';
@@ -6,7 +6,9 @@ import { runMigrations } from './commands/migrate.command';
 import { rebuildProjections } from './commands/projections.command';
 import { test, TIERS, type Tier } from './commands/test.command';
 import { up } from './commands/up.command';
-import { DEFAULT_DATABASE_URL, DEFAULT_NATS_URL } from './paths';
+import { exportLedger } from './commands/export.command';
+import { ledgerPublicKeys, verifyExportFile } from './commands/verify.command';
+import { DEFAULT_DATABASE_URL, DEFAULT_NATS_URL, demoEnvFile } from './paths';
 
 const USAGE = `Usage: ./halm <command>
 
@@ -18,6 +20,14 @@ const USAGE = `Usage: ./halm <command>
                               issue an API key (roles: ${API_KEY_ROLES.join(', ')}); prints the secret once
   keys revoke <tenantId> <keyId>
   keys signing                print a new Ed25519 key for EXECUTION_TOKEN_SIGNING_KEY (gateways sign execution tokens with it)
+                              or LEDGER_SIGNING_KEY (ledgers sign checkpoints with it)
+  keys public                 print the ledger's checkpoint public keys (from a running ledger, else from .halm/demo.env)
+  export <tenantId> [--out <file>]
+                              write a tenant's events, signed checkpoints and consistency proofs to a file
+                              (default <tenantId>-ledger-export.json), after asking the ledger for a fresh checkpoint
+  verify <file> [--public-key <key>[,<key>…]] [--json]
+                              verify an export offline with only the ledger's public keys (or HALM_LEDGER_PUBLIC_KEY);
+                              exit 0 when intact, 1 naming each broken event or checkpoint, 2 when it cannot verify
   projections rebuild         rebuild the PostgreSQL projections from the whole ledger stream (services keep running)
   bench [name…] [-- options]  run the benchmarks (all by default; bench list names them), write benchmarks/results/
 
@@ -97,6 +107,14 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
       log(newSigningKey());
       return 0;
     }
+    if (verb === 'public') {
+      const found = await ledgerPublicKeys({ ...settings(), envFile: demoEnvFile });
+      if (!found) return fail('no ledger answered and .halm/demo.env holds no LEDGER_SIGNING_KEY');
+      // The keys alone on stdout, ready for --public-key; which is which on stderr.
+      log(found.keys.map((key) => key.publicKey).join(','));
+      process.stderr.write(`from ${found.source}: ${found.keys.map((key) => `key ${key.keyId} (${key.current ? 'current' : 'retired'})`).join(', ')}\n`);
+      return 0;
+    }
     if (verb === 'issue' && tenantId && third) {
       const roles = third.split(',');
       const unknown = roles.filter((role) => !(API_KEY_ROLES as readonly string[]).includes(role));
@@ -114,7 +132,30 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
       await announceRevocation(revoked.keyHash);
       return 0;
     }
-    return fail('usage: ./halm keys issue <tenantId> <roles> [label] | ./halm keys revoke <tenantId> <keyId>');
+    return fail('usage: ./halm keys issue <tenantId> <roles> [label] | ./halm keys revoke <tenantId> <keyId> | ./halm keys signing | ./halm keys public');
+  },
+  export: async ([tenantId, ...rest]) => {
+    const outAt = rest.indexOf('--out');
+    const out = outAt >= 0 ? rest[outAt + 1] : `${tenantId}-ledger-export.json`;
+    const unknown = rest.filter((arg, index) => !(index === outAt || index === outAt + 1));
+    if (!tenantId || !TENANT_ID_PATTERN.test(tenantId) || !out || unknown.length > 0) return fail('usage: ./halm export <tenantId> [--out <file>]');
+    return exportLedger({ ...settings(), tenantId, out }, log);
+  },
+  verify: async (args) => {
+    const publicKeys: string[] = [];
+    const files: string[] = [];
+    let json = false;
+    for (let index = 0; index < args.length; index += 1) {
+      const arg = args[index] as string;
+      if (arg === '--json') json = true;
+      else if (arg === '--public-key') publicKeys.push(...(args[(index += 1)] ?? '').split(','));
+      else if (arg.startsWith('--public-key=')) publicKeys.push(...arg.slice('--public-key='.length).split(','));
+      else if (arg.startsWith('--')) return fail(`unknown option ${arg}; usage: ./halm verify <file> [--public-key <key>[,<key>…]] [--json]`);
+      else files.push(arg);
+    }
+    if (files.length !== 1) return fail('usage: ./halm verify <file> [--public-key <key>[,<key>…]] [--json]');
+    if (publicKeys.length === 0) publicKeys.push(...(process.env['HALM_LEDGER_PUBLIC_KEY'] ?? '').split(','));
+    return verifyExportFile({ file: files[0] as string, publicKeys: publicKeys.map((key) => key.trim()).filter((key) => key !== ''), json }, log, fail);
   },
   bench: (args) => import('./commands/bench.command.js').then(({ bench }) => bench(args, log)),
 };
