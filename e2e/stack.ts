@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
@@ -20,13 +21,15 @@ export interface E2eStack extends AsyncDisposable {
   stack: RunningStack;
   nats: TestNats;
   gatewayUrl: string;
+  /** The settings every process of the stack got (the signing key, the webhook secret), unless overridden. */
+  environment: Record<string, string>;
   /** Every JSON log line each service printed, by instance label. */
   logs: Map<string, Record<string, unknown>[]>;
   createTenant(name: string): Promise<{ tenantId: string; agentKey: string }>;
   /** Another key of the tenant, with these roles; its secret. */
   issueKey(tenantId: string, roles: ApiKeyRole[]): Promise<string>;
-  /** More service processes on the same namespace and database (a restart, a second instance); stopped with the rest. */
-  startMore(services: readonly ServiceName[]): Promise<RunningStack>;
+  /** More service processes on the same namespace and database (a restart, a second instance), with settings of their own if given; stopped with the rest. */
+  startMore(services: readonly ServiceName[], environment?: Record<string, string>): Promise<RunningStack>;
 }
 
 /**
@@ -39,7 +42,7 @@ export const startE2eStack = async (services?: readonly ServiceName[], environme
   const logs = new Map<string, Record<string, unknown>[]>();
   const logsDir = join(repositoryRoot, '.halm', 'test-logs', nats.topology.namespace);
   mkdirSync(logsDir, { recursive: true });
-  const start = async (which: readonly ServiceName[] | undefined, prefix = '') =>
+  const start = async (which: readonly ServiceName[] | undefined, prefix = '', overrides: Record<string, string> = {}) =>
     startStack({
       natsUrl: testNatsUrl(),
       databaseUrl: database.url,
@@ -47,7 +50,7 @@ export const startE2eStack = async (services?: readonly ServiceName[], environme
       basePort: await freeBasePort(),
       logsDir,
       ...(which ? { services: which } : {}),
-      environment: { LOG_LEVEL: 'info', ...environment },
+      environment: { LOG_LEVEL: 'info', ...environment, ...overrides },
       onLine: (label, line) => {
         if (!line.startsWith('{')) return;
         const entries = logs.get(prefix + label) ?? [];
@@ -57,7 +60,7 @@ export const startE2eStack = async (services?: readonly ServiceName[], environme
     });
   const more: RunningStack[] = [];
   // Instances started later sign with the same key, as a deployment's gateways do.
-  environment = { EXECUTION_TOKEN_SIGNING_KEY: newSigningKey(), ...environment };
+  environment = { EXECUTION_TOKEN_SIGNING_KEY: newSigningKey(), WEBHOOK_SIGNING_SECRET: randomBytes(32).toString('base64url'), ...environment };
   const stack = await start(services).catch(async (error: unknown) => {
     await nats[Symbol.asyncDispose]();
     await database[Symbol.asyncDispose]();
@@ -76,8 +79,9 @@ export const startE2eStack = async (services?: readonly ServiceName[], environme
       return { tenantId: tenant.id, agentKey: key.secret };
     },
     issueKey: async (tenantId, roles) => (await directory.issueKey(tenantId, roles)).secret,
-    startMore: async (which) => {
-      const started = await start(which, `more${more.length + 1}:`);
+    environment,
+    startMore: async (which, overrides) => {
+      const started = await start(which, `more${more.length + 1}:`, overrides);
       more.push(started);
       return started;
     },

@@ -7,9 +7,11 @@ import { AdminController } from './admin.controller';
 import { API_DOCS_CONTROLLERS, API_DOCS_PROVIDERS } from './api-docs';
 import { ApiKeyGuard } from './api-key.guard';
 import { ApprovalsController } from './approvals.controller';
+import { AuditController } from './audit/audit.controller';
 import { AuthorizeActionHandler } from './authorize-action.handler';
 import { AuthorizeController } from './authorize.controller';
 import { ExecutionTokenIssuer } from './execution-token.issuer';
+import { ExecutionsController } from './executions.controller';
 import { OperatorGuard } from './operator.guard';
 import { PoliciesController } from './policies.controller';
 import { ProposalUpdates } from './proposal-updates';
@@ -17,7 +19,7 @@ import { ProposalsController } from './proposals.controller';
 
 @Module({
   imports: [NatsModule.forRoot('gateway'), PersistenceModule.forRoot()],
-  controllers: [AuthorizeController, AdminController, ProposalsController, ApprovalsController, PoliciesController, ...API_DOCS_CONTROLLERS],
+  controllers: [AuthorizeController, ExecutionsController, AdminController, ProposalsController, ApprovalsController, PoliciesController, ...API_DOCS_CONTROLLERS, AuditController],
   providers: [
     ApiKeyGuard,
     OperatorGuard,

@@ -33,6 +33,14 @@ export class GatewaySettings extends DatabaseServiceSettings {
   @WholeNumber(10, 60_000, 'milliseconds')
   APPEND_TIMEOUT_MS = 5_000;
 
+  /**
+   * How long an execute request may take end to end: a webhook with its retries, or a
+   * duplicate waiting for the first request's outcome. Keep it above the executor's
+   * EXECUTE_WAIT_MS and its webhook retry budget.
+   */
+  @WholeNumber(100, 300_000, 'milliseconds')
+  EXECUTE_TIMEOUT_MS = 60_000;
+
   /** How long a verified API key is trusted before it is looked up again (revocation latency). */
   @WholeNumber(0, 300_000, 'milliseconds')
   API_KEY_CACHE_MS = 5_000;

@@ -5,6 +5,7 @@ import { ProposalReadModel } from '@halm/persistence';
 import { problem, ProblemException, validationProblem } from '@halm/platform';
 import type { FastifyReply } from 'fastify';
 import { ApiKeyGuard, RequireRoles, type AuthenticatedRequest } from './api-key.guard';
+import { ExecutionTokenIssuer } from './execution-token.issuer';
 import { ProposalUpdates } from './proposal-updates';
 import { CURSOR_MESSAGE, cursorOf, DEFAULT_PAGE_SIZE, GetProposalQuery, ListProposalsQuery, parseCursor } from './proposals.query';
 
@@ -25,6 +26,12 @@ export interface ProposalView {
   payload: Record<string, unknown>;
   context: ProposalContext;
   history: ProposalHistoryEntry[];
+  /**
+   * For agent keys, while the proposal may execute and has not: a fresh single-use token
+   * bound to the event that made it executable (the decision, the approval or the elapsed
+   * veto window). This is how an agent gets its token after a human approved.
+   */
+  executionToken?: string;
 }
 
 export const viewOf = (row: ProposalRow): ProposalView => ({
@@ -44,6 +51,9 @@ export const viewOf = (row: ProposalRow): ProposalView => ({
   history: row.history,
 });
 
+/** The events after which a proposal may execute; tokens name the latest of them. */
+const EXECUTABLE_EVENTS = new Set(['DecisionRecorded', 'ProposalApproved', 'VetoWindowElapsed']);
+
 // Proposal ids are `prop_` and hex; anything far from that is answered like an unknown id, without a lookup.
 const PROPOSAL_ID_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/;
 
@@ -54,6 +64,7 @@ export class ProposalsController {
   constructor(
     private readonly proposals: ProposalReadModel,
     private readonly updates: ProposalUpdates,
+    private readonly tokens: ExecutionTokenIssuer,
   ) {}
 
   @Get()
@@ -100,6 +111,16 @@ export class ProposalsController {
       row = await read();
     }
     if (!row) throw notFound();
-    return viewOf(row);
+    const view = viewOf(row);
+    const token = request.principal.roles.includes('agent') ? this.tokenFor(row) : undefined;
+    return token ? { ...view, executionToken: token } : view;
+  }
+
+  private tokenFor(row: ProposalRow): string | undefined {
+    // The kernel carries out policy updates itself; an executor never runs them.
+    if (!EXECUTABLE_LIFECYCLES.includes(row.lifecycle) || row.type === 'policy:update') return undefined;
+    if (row.history.some((entry) => entry.type === 'ExecutionStarted')) return undefined;
+    const executable = row.history.findLast((entry) => EXECUTABLE_EVENTS.has(entry.type));
+    return executable?.hash ? this.tokens.issue(row.proposal, executable.hash, new Date()) : undefined;
   }
 }

@@ -1,9 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
+  EXECUTION_OUTCOMES,
   isValidLedgerEventType,
   TENANT_ID_PATTERN,
   type AppendReply,
   type AppendRequest,
+  type ExecutionReply,
+  type ExecutionRequest,
   type LedgerEvent,
   type PoliciesReply,
   type PoliciesRequest,
@@ -25,6 +28,8 @@ interface KnownTenant {
   state: TenantLedger;
   /** The latest events by id, so that a retried request gets its first answer even after the state moved on. */
   recent: Map<string, AppendReply>;
+  /** Where each execution's events are in the stream, so they can be read back whole. */
+  executions: Map<string, { started: number; completed?: number }>;
 }
 
 // Retries come within seconds; this many of a tenant's latest events answer them.
@@ -114,6 +119,27 @@ export class LedgerWriter {
     return reply;
   }
 
+  /**
+   * An execution's events, read after catching up with other instances: an executor that lost
+   * the race to start an execution answers its caller from what the winner recorded.
+   */
+  async execution(request: ExecutionRequest): Promise<ExecutionReply> {
+    if (typeof request?.tenantId !== 'string' || !TENANT_ID_PATTERN.test(request.tenantId)) throw new RpcError('BAD_REQUEST', 'tenantId is missing or not a valid tenant id');
+    if (typeof request.executionId !== 'string' || request.executionId.length === 0) throw new RpcError('BAD_REQUEST', 'executionId must be a non-empty string');
+    const tenant = await this.serialized(request.tenantId, async () => {
+      const known = await this.tenant(request.tenantId);
+      await this.catchUp(known);
+      return known;
+    });
+    const positions = tenant.executions.get(request.executionId);
+    if (!positions) return { started: null, completed: null };
+    const [started, completed] = await Promise.all([
+      this.store.eventAt(positions.started),
+      positions.completed === undefined ? Promise.resolve(null) : this.store.eventAt(positions.completed),
+    ]);
+    return { started, completed };
+  }
+
   private async appendNow(request: AppendRequest): Promise<AppendReply> {
     const tenant = await this.tenant(request.tenantId);
     const draft: EventDraft = { tenantId: request.tenantId, eventId: request.eventId, type: request.type, recordedAt: request.recordedAt, data: request.data };
@@ -155,7 +181,7 @@ export class LedgerWriter {
       const check = tenant.state.check(draft);
       if (!check.ok) {
         this.metrics.ledgerAppends.inc({ outcome: 'refused' });
-        throw new RpcError('CONFLICT', check.reason);
+        throw new RpcError(check.code ?? 'CONFLICT', check.reason);
       }
       const event = chain(tenant.head, draft);
       try {
@@ -202,7 +228,13 @@ export class LedgerWriter {
     // One fold per tenant even when several requests for it arrive before it is done.
     let loading = this.loading.get(tenantId);
     if (!loading) {
-      const tenant: KnownTenant = { tenantId, head: { height: 0, hash: '0'.repeat(64), sequence: 0 }, state: new TenantLedger(tenantId), recent: new Map() };
+      const tenant: KnownTenant = {
+        tenantId,
+        head: { height: 0, hash: '0'.repeat(64), sequence: 0 },
+        state: new TenantLedger(tenantId),
+        recent: new Map(),
+        executions: new Map(),
+      };
       loading = this.catchUp(tenant)
         .then(() => {
           this.tenants.set(tenantId, tenant);
@@ -223,16 +255,33 @@ export class LedgerWriter {
   private apply(tenant: KnownTenant, event: LedgerEvent, sequence: number): void {
     tenant.head = { height: event.height, hash: event.hash, sequence };
     tenant.state.apply(event);
+    if (event.type === 'ExecutionStarted') tenant.executions.set((event.data as { executionId: string }).executionId, { started: sequence });
+    if (event.type === 'ExecutionCompleted') {
+      const positions = tenant.executions.get((event.data as { executionId: string }).executionId);
+      if (positions) positions.completed = sequence;
+    }
     tenant.recent.set(event.eventId, { height: event.height, hash: event.hash, prevHash: event.prevHash, sequence, duplicate: false });
     if (tenant.recent.size > RECENT_EVENTS) tenant.recent.delete(tenant.recent.keys().next().value as string);
   }
 }
+
+const EXECUTION_STARTED_FIELDS = ['executionId', 'proposalId', 'idempotencyKey', 'actionType', 'actionDigest', 'decisionHash', 'tokenId', 'performer', 'executorId'];
+const EXECUTION_COMPLETED_FIELDS = ['executionId', 'proposalId', 'decisionHash', 'outcome'];
 
 const validate = (request: AppendRequest): void => {
   if (typeof request?.tenantId !== 'string' || !TENANT_ID_PATTERN.test(request.tenantId)) throw new RpcError('BAD_REQUEST', 'tenantId is missing or not a valid tenant id');
   if (typeof request.eventId !== 'string' || request.eventId.length === 0 || request.eventId.length > 200) throw new RpcError('BAD_REQUEST', 'eventId must be a non-empty string');
   if (!isValidLedgerEventType(request.type)) throw new RpcError('BAD_REQUEST', `type ${String(request.type)} is not a ledger event type`);
   if (typeof request.recordedAt !== 'string' || Number.isNaN(Date.parse(request.recordedAt))) throw new RpcError('BAD_REQUEST', 'recordedAt must be an ISO 8601 time');
+  const data = request.data as Record<string, unknown> | null;
+  if (request.type === 'ExecutionStarted' || request.type === 'ExecutionCompleted') {
+    const required = request.type === 'ExecutionStarted' ? EXECUTION_STARTED_FIELDS : EXECUTION_COMPLETED_FIELDS;
+    const missing = required.filter((field) => typeof data?.[field] !== 'string' || (data[field] as string).length === 0);
+    if (missing.length > 0) throw new RpcError('BAD_REQUEST', `an ${request.type} event needs ${missing.join(', ')}`);
+    if (request.type === 'ExecutionCompleted' && !(EXECUTION_OUTCOMES as readonly unknown[]).includes(data?.['outcome'])) {
+      throw new RpcError('BAD_REQUEST', `outcome must be one of ${EXECUTION_OUTCOMES.join(', ')}`);
+    }
+  }
   if (request.type === 'DecisionRecorded') {
     const data = request.data as { proposal?: { proposalId?: unknown }; decision?: { proposalId?: unknown; policy?: { version?: unknown } } } | null;
     if (typeof data?.proposal?.proposalId !== 'string' || data.decision?.proposalId !== data.proposal.proposalId || typeof data.decision.policy?.version !== 'number') {

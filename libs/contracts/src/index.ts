@@ -3,6 +3,7 @@ export * from './action-types';
 export * from './admin.dto';
 export * from './authorize-request.dto';
 export * from './decision';
+export * from './execute-request.dto';
 export * from './ledger-event';
 export * from './messages';
 export * from './topology';

@@ -34,5 +34,6 @@ export {
 export * from './ledger/merkle-tree';
 export * from './ledger/merkle-verify';
 export * from './ledger/checkpoint';
+export * from './executions/execution-view';
 export * from './ledger/ledger-export';
 export * from './ledger/export-verification';

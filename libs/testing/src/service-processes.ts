@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -54,6 +54,12 @@ export interface RunningStack {
 /** A fresh Ed25519 signing key, PKCS#8 DER in base64url, as EXECUTION_TOKEN_SIGNING_KEY and LEDGER_SIGNING_KEY take it. */
 export const newSigningKey = (): string => generateKeyPairSync('ed25519').privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64url');
 
+/** The public key (SPKI DER, base64url) of a signing key as newSigningKey makes them: what EXECUTION_TOKEN_PUBLIC_KEYS lists. */
+export const publicKeyOfSigningKey = (signingKey: string): string =>
+  createPublicKey(createPrivateKey({ key: Buffer.from(signingKey, 'base64url'), format: 'der', type: 'pkcs8' }))
+    .export({ format: 'der', type: 'spki' })
+    .toString('base64url');
+
 /**
  * Starts each service as its own Node process from its build output and waits until every
  * one reports ready. Without an EXECUTION_TOKEN_SIGNING_KEY or a LEDGER_SIGNING_KEY in the
@@ -62,6 +68,14 @@ export const newSigningKey = (): string => generateKeyPairSync('ed25519').privat
 export const startStack = async (options: StackOptions): Promise<RunningStack> => {
   for (const setting of ['EXECUTION_TOKEN_SIGNING_KEY', 'LEDGER_SIGNING_KEY']) {
     if (!options.environment?.[setting] && !process.env[setting]) options = { ...options, environment: { ...options.environment, [setting]: newSigningKey() } };
+  }
+  // Executors honour the gateways' token key unless told otherwise (a rotation test lists several).
+  const tokenKey = options.environment?.['EXECUTION_TOKEN_SIGNING_KEY'] ?? process.env['EXECUTION_TOKEN_SIGNING_KEY'] ?? '';
+  if (!options.environment?.['EXECUTION_TOKEN_PUBLIC_KEYS'] && !process.env['EXECUTION_TOKEN_PUBLIC_KEYS']) {
+    options = { ...options, environment: { ...options.environment, EXECUTION_TOKEN_PUBLIC_KEYS: publicKeyOfSigningKey(tokenKey) } };
+  }
+  if (!options.environment?.['WEBHOOK_SIGNING_SECRET'] && !process.env['WEBHOOK_SIGNING_SECRET']) {
+    options = { ...options, environment: { ...options.environment, WEBHOOK_SIGNING_SECRET: randomBytes(32).toString('base64url') } };
   }
   mkdirSync(options.logsDir, { recursive: true });
   const processes: ServiceProcess[] = [];

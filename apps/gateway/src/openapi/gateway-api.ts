@@ -7,6 +7,7 @@ import {
   type Actor,
   type ApiKeyView,
   type AuthorizeResponse,
+  type ExecutionView,
   type PolicyVersionSummary,
   type ProposalContext,
 } from '@halm/contracts';
@@ -26,6 +27,7 @@ import {
 } from '@halm/domain';
 import type { HealthController, HealthRegistry } from '@halm/platform';
 import type { AdminController } from '../admin.controller';
+import type { AuditController, AuditEvent, AuditEventPage, AuditEventWithProof, AuditKeysView, ConsistencyProofView, InclusionProofView, PublicKeyView } from '../audit/audit.controller';
 import { ApiKeyGuard } from '../api-key.guard';
 import type { VerdictView } from '../approvals.controller';
 import type { GatewaySettings } from '../gateway.settings';
@@ -328,8 +330,190 @@ const POLICY_SCHEMAS: Record<string, JsonSchema> = {
   }),
 };
 
+// ---------------------------------------------------------------- audit
+
+type LedgerEventBody = AuditEvent['event'];
+type SignedCheckpointBody = Awaited<ReturnType<AuditController['latestCheckpoint']>>;
+type CheckpointList = Awaited<ReturnType<AuditController['listCheckpoints']>>;
+
+const HEX_HASH: JsonSchema = { type: 'string', pattern: '^[0-9a-f]{64}$' };
+
+const AUDIT_SCHEMAS: Record<string, JsonSchema> = {
+  LedgerEvent: objectSchema<LedgerEventBody>({
+    description: 'A ledger event exactly as the tenant\'s ledger stores it. `hash` is SHA-256 (hex) over the RFC 8785 canonical JSON of every other field; `prevHash` links it to the event before.',
+    properties: {
+      tenantId: { type: 'string' },
+      height: { type: 'integer', minimum: 1, description: 'Its position in the tenant\'s ledger, from 1; leaf `height - 1` of the tenant\'s Merkle tree.' },
+      prevHash: HEX_HASH,
+      eventId: { type: 'string' },
+      type: { type: 'string', enum: [...LEDGER_EVENT_TYPES] },
+      recordedAt: ISO_TIME,
+      data: { description: 'The event\'s data; its shape depends on `type` (libs/contracts/src/ledger-event.ts).' },
+      hash: HEX_HASH,
+    },
+    optional: {},
+  }),
+  AuditEvent: objectSchema<AuditEvent>({
+    properties: {
+      event: ref('LedgerEvent'),
+      leafHash: { ...HEX_HASH, description: 'RFC 9162 leaf hash: SHA-256(0x00 || the UTF-8 of the RFC 8785 form of `event`).' },
+    },
+    optional: {},
+  }),
+  AuditEventPage: objectSchema<AuditEventPage>({
+    properties: {
+      events: { type: 'array', items: ref('AuditEvent'), maxItems: 500, description: 'Lowest height first.' },
+      next: { type: ['integer', 'null'], minimum: 1, description: 'Pass as `fromHeight` for the next page; null when this page reached `toHeight` or the last event.' },
+      projectedHeight: { type: 'integer', minimum: 0, description: 'How many of the tenant\'s events can be read: heights 1 to this.' },
+    },
+    optional: {},
+  }),
+  SignedCheckpoint: objectSchema<SignedCheckpointBody>({
+    description:
+      'The ledger states, signed with Ed25519, that the first `treeSize` events of the tenant have the RFC 9162 Merkle root `rootHash`. `signature` (unpadded base64url) covers the UTF-8 of the RFC 8785 form of every other field; `keyId` names the key (`GET /api/audit/keys`).',
+    properties: {
+      tenantId: { type: 'string' },
+      treeSize: { type: 'integer', minimum: 0 },
+      rootHash: HEX_HASH,
+      issuedAt: ISO_TIME,
+      keyId: { type: 'string' },
+      signature: { type: 'string', pattern: '^[A-Za-z0-9_-]{86}$' },
+    },
+    optional: {},
+  }),
+  CheckpointList: objectSchema<CheckpointList>({
+    properties: {
+      checkpoints: { type: 'array', items: ref('SignedCheckpoint'), description: 'Largest tree first.' },
+      next: { type: ['string', 'null'], description: 'Pass as `before` for the next page; null on the last page.' },
+    },
+    optional: {},
+  }),
+  InclusionProof: objectSchema<InclusionProofView>({
+    description: 'RFC 9162 section 2.1.3: verify with the event\'s leaf hash and the checkpoint\'s `rootHash` (section 2.1.3.2).',
+    properties: {
+      leafIndex: { type: 'integer', minimum: 0, description: 'The event\'s height minus 1.' },
+      treeSize: { type: 'integer', minimum: 1 },
+      hashes: { type: 'array', items: HEX_HASH, description: 'The audit path, from the leaf\'s sibling up.' },
+    },
+    optional: {},
+  }),
+  AuditEventWithProof: objectSchema<AuditEventWithProof>({
+    properties: {
+      event: ref('LedgerEvent'),
+      leafHash: HEX_HASH,
+      proof: ref('InclusionProof'),
+      checkpoint: ref('SignedCheckpoint'),
+    },
+    optional: {},
+  }),
+  ConsistencyProof: objectSchema<ConsistencyProofView>({
+    description: 'RFC 9162 section 2.1.4: verify with the roots of the two trees (section 2.1.4.2), from the signed checkpoints of those sizes.',
+    properties: {
+      fromSize: { type: 'integer', minimum: 1 },
+      toSize: { type: 'integer', minimum: 1 },
+      hashes: { type: 'array', items: HEX_HASH, description: 'Empty when both sizes are equal.' },
+      fromCheckpoint: { oneOf: [ref('SignedCheckpoint'), { type: 'null' }], description: 'The checkpoint of `fromSize` events, null when none was published.' },
+      toCheckpoint: { oneOf: [ref('SignedCheckpoint'), { type: 'null' }], description: 'The checkpoint of `toSize` events, null when none was published.' },
+    },
+    optional: {},
+  }),
+  PublicKey: objectSchema<PublicKeyView>({
+    properties: {
+      keyId: { type: 'string' },
+      publicKey: { type: 'string', pattern: '^[A-Za-z0-9_-]+$', description: 'Ed25519, SubjectPublicKeyInfo DER in unpadded base64url.' },
+      current: { type: 'boolean', description: 'Whether new signatures are made with it; retired keys still verify older ones.' },
+    },
+    optional: {},
+  }),
+  AuditKeys: objectSchema<AuditKeysView>({
+    properties: {
+      checkpointKeys: { type: 'array', items: ref('PublicKey'), description: 'The keys the ledger signs checkpoints with, retired ones included.' },
+      executionTokenKeys: { type: 'array', items: ref('PublicKey'), description: 'The key this gateway signs execution tokens with (`kid` in a token\'s header).' },
+    },
+    optional: {},
+  }),
+};
+
+const AUDIT_UNAVAILABLE: ResponseDoc = {
+  description: 'The ledger did not answer (signing a checkpoint, listing its keys), or its projection did not catch up with a checkpoint it just signed; retry.',
+  content: { 'application/problem+json': { schema: ref('ProblemDetails') } },
+};
+
+const HEIGHT_RANGE = { fromHeight: { description: 'The first height to read (default 1).', example: 1 }, toHeight: { description: 'The last height to read, included (default: the last event). A page holds at most 500 events; `next` continues.', example: 500 } };
+
+const AUDIT_ROUTES: Record<string, RouteDoc> = {
+  'GET /api/audit/events': {
+    operationId: 'listLedgerEvents',
+    summary: 'Read the tenant\'s ledger events',
+    description: 'The events from `fromHeight` to `toHeight` (both included), each with its RFC 9162 leaf hash, at most 500 a page. An auditor recomputes each `hash` and link, and each leaf hash, from the events alone.',
+    tags: ['Audit'],
+    parameters: HEIGHT_RANGE,
+    success: { description: 'A page of events.', content: json(ref('AuditEventPage')) },
+  },
+  'GET /api/audit/events/:height': {
+    operationId: 'getLedgerEventWithProof',
+    summary: 'One event with its inclusion proof',
+    description:
+      'The event, its leaf hash and an RFC 9162 inclusion proof against a signed checkpoint: the latest checkpoint that holds the event, or the one of `treeSize` events when given. When no checkpoint holds the event yet, the ledger signs one on demand. Verify the checkpoint\'s signature with `GET /api/audit/keys`, then the proof against its `rootHash`.',
+    tags: ['Audit'],
+    parameters: {
+      height: { description: 'The event\'s height in the tenant\'s ledger (from 1).', example: 3 },
+      treeSize: { description: 'Prove against the checkpoint of exactly this many events (at least `height`).', example: 10 },
+    },
+    success: { description: 'The event with its proof and the checkpoint it leads to.', content: json(ref('AuditEventWithProof')) },
+    responses: { 404: 'NotFound', 503: AUDIT_UNAVAILABLE },
+  },
+  'GET /api/audit/checkpoints/latest': {
+    operationId: 'getLatestCheckpoint',
+    summary: 'The latest signed checkpoint',
+    tags: ['Audit'],
+    success: { description: 'The checkpoint of the largest tree.', content: json(ref('SignedCheckpoint')) },
+    responses: { 404: 'NotFound' },
+  },
+  'GET /api/audit/checkpoints': {
+    operationId: 'listCheckpoints',
+    summary: 'List the signed checkpoints',
+    description: 'Every checkpoint the ledger published for the tenant (on its schedule and on demand), largest tree first.',
+    tags: ['Audit'],
+    parameters: {
+      limit: { description: 'How many (1 to 200; 50 by default).', example: 50 },
+      before: { description: 'The `next` of the previous page, or a tree size: only smaller trees.', example: '120~3f2a9c1b7d4e5f60' },
+    },
+    success: { description: 'A page of checkpoints.', content: json(ref('CheckpointList')) },
+  },
+  'POST /api/audit/checkpoints': {
+    operationId: 'signCheckpoint',
+    summary: 'Have the ledger sign a checkpoint now',
+    description: 'A checkpoint of the tenant\'s whole tree as it stands now, signed and published by the ledger (the latest one when it already signs this tree).',
+    tags: ['Audit'],
+    success: { description: 'The signed checkpoint.', content: json(ref('SignedCheckpoint')) },
+    responses: { 404: 'NotFound', 503: AUDIT_UNAVAILABLE },
+  },
+  'GET /api/audit/consistency': {
+    operationId: 'getConsistencyProof',
+    summary: 'A consistency proof between two tree sizes',
+    description: 'The RFC 9162 proof that the tree of `fromSize` events is a prefix of the tree of `toSize` events: nothing in the older tree was changed, removed or reordered. With the signed checkpoints of both sizes when they exist.',
+    tags: ['Audit'],
+    parameters: {
+      fromSize: { description: 'The older tree\'s size (from 1), e.g. an earlier checkpoint\'s `treeSize`.', example: 10 },
+      toSize: { description: 'The newer tree\'s size (default: the latest checkpoint\'s).', example: 25 },
+    },
+    success: { description: 'The proof.', content: json(ref('ConsistencyProof')) },
+    responses: { 404: 'NotFound', 503: AUDIT_UNAVAILABLE },
+  },
+  'GET /api/audit/keys': {
+    operationId: 'getAuditKeys',
+    summary: 'The public keys',
+    description: 'The Ed25519 public keys that verify checkpoints (from the ledger) and execution tokens (from this gateway), by key id.',
+    tags: ['Audit'],
+    success: { description: 'The keys.', content: json(ref('AuditKeys')) },
+    responses: { 503: AUDIT_UNAVAILABLE },
+  },
+};
+
 const SCHEMAS: Record<string, JsonSchema> = {
   ...POLICY_SCHEMAS,
+  ...AUDIT_SCHEMAS,
   AuthorizeResponse: objectSchema<AuthorizeResponse>({
     description: 'The decision, field for field as the quickstart documents it. Only `ALLOW` answers `allowed: true`, and only once the decision is durably in the ledger.',
     properties: {
@@ -424,11 +608,12 @@ const SCHEMAS: Record<string, JsonSchema> = {
     properties: {
       type: { type: 'string', enum: [...LEDGER_EVENT_TYPES] },
       height: { type: 'integer', minimum: 1, description: 'The event\'s height in the tenant\'s ledger.' },
+      hash: { type: 'string', pattern: '^[0-9a-f]{64}$', description: 'The event\'s hash; an execution token names the one that made the proposal executable.' },
       recordedAt: ISO_TIME,
       by: ref('Actor'),
       reason: { type: 'string' },
     },
-    optional: { by: true, reason: true },
+    optional: { by: true, reason: true, hash: true },
   }),
   ProposalContext: objectSchema<ProposalContext>({
     properties: { confidenceScore: { type: 'number', minimum: 0, maximum: 1 }, sessionId: { type: 'string' }, agentId: { type: 'string' } },
@@ -451,7 +636,38 @@ const SCHEMAS: Record<string, JsonSchema> = {
       payload: { type: 'object', additionalProperties: true },
       context: ref('ProposalContext'),
       history: { type: 'array', items: ref('ProposalHistoryEntry') },
+      executionToken: {
+        type: 'string',
+        description: 'For agent keys, while the proposal may execute and has not: a fresh single-use Ed25519 JWS for `POST /api/kernel/execute`, bound to the event that made it executable (the decision, the approval or the elapsed veto window).',
+      },
     },
+    optional: { executionToken: true },
+  }),
+  ExecutionView: objectSchema<ExecutionView>({
+    description: 'An execution as its ledger events record it. The first request and every retry with the same idempotency key get this same body.',
+    properties: {
+      executionId: { type: 'string', pattern: '^exe_[0-9a-f]{32}$', description: 'Derived from the tenant and the idempotency key.' },
+      proposalId: { type: 'string' },
+      idempotencyKey: { type: 'string' },
+      actionType: { type: 'string', enum: [...ACTION_TYPES] },
+      status: {
+        type: 'string',
+        enum: ['SUCCEEDED', 'FAILED', 'IN_DOUBT', 'AWAITING_REPORT', 'IN_PROGRESS'],
+        description:
+          'SUCCEEDED or FAILED: what the connector or the agent saw. AWAITING_REPORT: the agent performs the effect and reports it. IN_PROGRESS: a connector is still at work (answered with 202 when waiting ran out). IN_DOUBT: the executor stopped midway; the kernel never performs it again.',
+      },
+      performer: { type: 'string', enum: ['kernel', 'agent'] },
+      connector: { type: ['string', 'null'], description: 'The kernel connector that performs it (`webhook`), null when the agent does.' },
+      decisionHash: { type: 'string', pattern: '^[0-9a-f]{64}$', description: 'The hash of the ledger event that made the proposal executable.' },
+      result: { type: ['object', 'null'], additionalProperties: true, description: 'What the connector or the agent recorded; for a webhook the final status and each attempt.' },
+      started: ref('EventPosition'),
+      completed: { oneOf: [ref('EventPosition'), { type: 'null' }] },
+    },
+    optional: {},
+  }),
+  EventPosition: objectSchema<ExecutionView['started']>({
+    description: 'Where an event is in the tenant\'s ledger.',
+    properties: { height: { type: 'integer', minimum: 1 }, hash: { type: 'string', pattern: '^[0-9a-f]{64}$' }, recordedAt: ISO_TIME },
     optional: {},
   }),
   ProposalList: objectSchema<ProposalList>({
@@ -601,6 +817,56 @@ const RESPONSES: Record<string, ResponseDoc> = {
       instance: '/api/kernel/proposals/prop_8f3a1c2e9b7d4f6a0c1e2d3b/approve',
     }),
   },
+  ExecutionRefused: {
+    description:
+      'The execution token was refused: malformed or badly signed (`TOKEN_INVALID`), expired (`TOKEN_EXPIRED`), issued to another tenant (`TOKEN_WRONG_TENANT`), or for another action (`TOKEN_WRONG_ACTION`: the body\'s action is not byte for byte the one authorized). `code` says which. Nothing was executed.',
+    content: problemContent('ProblemDetails', {
+      type: '/problems/token-wrong-action',
+      title: 'Forbidden',
+      status: 403,
+      detail: 'the action is not the one the execution token was issued for (its digest differs)',
+      instance: '/api/kernel/execute',
+      code: 'TOKEN_WRONG_ACTION',
+    }),
+  },
+  ExecutionConflict: {
+    description:
+      'The proposal cannot start an execution: it executed already under another idempotency key (`TOKEN_ALREADY_USED`), or it may not execute (`NOT_EXECUTABLE`: denied, rejected, vetoed, still waiting, or the token names another decision).',
+    content: problemContent('ProblemDetails', {
+      type: '/problems/token-already-used',
+      title: 'Conflict',
+      status: 409,
+      detail: 'proposal prop_8f3a1c2e9b7d4f6a0c1e2d3b was executed already, by exe_5b0c9e0d4a3f2e1d0c9b8a7f6e5d4c3b',
+      instance: '/api/kernel/execute',
+      code: 'TOKEN_ALREADY_USED',
+    }),
+  },
+  IdempotencyKeyReused: {
+    description: 'The idempotency key was used before for another action. Use a new key for a new action.',
+    content: problemContent('ProblemDetails', {
+      type: '/problems/idempotency-key-reused',
+      title: 'Unprocessable Content',
+      status: 422,
+      detail: 'idempotency key order-42 was used for another action (execution exe_5b0c9e0d4a3f2e1d0c9b8a7f6e5d4c3b)',
+      instance: '/api/kernel/execute',
+      code: 'IDEMPOTENCY_KEY_REUSED',
+    }),
+  },
+  Locked: {
+    description: 'A lockdown is in force for the tenant or globally: every execution is refused until an admin releases it.',
+    content: problemContent('ProblemDetails', {
+      type: '/problems/lockdown-active',
+      title: 'Locked',
+      status: 423,
+      detail: 'lockdown lock_1 (tenant) is in force: investigating',
+      instance: '/api/kernel/execute',
+      code: 'LOCKDOWN_ACTIVE',
+    }),
+  },
+  ExecutorUnavailable: {
+    description: 'No executor or ledger answered in time. A retry with the same idempotency key is safe: it never executes twice.',
+    content: problemContent('ProblemDetails', { type: '/problems/unavailable', title: 'Service Unavailable', status: 503, detail: 'no service answers executor.req.execute', instance: '/api/kernel/execute', code: 'UNAVAILABLE' }),
+  },
   FailClosed: {
     description: 'The policy evaluator or the ledger did not answer: nothing was recorded, and nothing may proceed (fail closed).',
     content: problemContent('FailClosedProblem', {
@@ -655,6 +921,61 @@ const routes = (settings: GatewaySettings): Record<string, RouteDoc> => ({
     requestExamples: AUTHORIZE_EXAMPLES,
     success: { description: 'The decision, recorded in the tenant\'s ledger.', content: json(ref('AuthorizeResponse'), { example: SEED_RESPONSE }) },
     responses: { 503: 'FailClosed' },
+  },
+  'POST /api/kernel/execute': {
+    operationId: 'execute',
+    summary: 'Execute an authorized action',
+    description: [
+      'Runs an action through the execution gate with the `executionToken` its authorization (or, after approval, `GET /api/kernel/proposals/{proposalId}`) answered. The token must be valid, unexpired, issued to this tenant and bound to exactly this action; no lockdown may be in force; a proposal executes once.',
+      'The `idempotencyKey` makes one key one effect: a retry with the same key, also at the same moment on another executor instance, gets the first answer, body for body. `webhook:send` is performed by the kernel (a signed HTTP POST, retried on 5xx and timeouts; see docs/connectors.md); for every other type the agent performs the effect and reports it with `POST /api/kernel/executions/{executionId}/report`. The start and the end of every execution are ledger events referencing the decision\'s hash.',
+    ].join('\n\n'),
+    tags: ['Kernel'],
+    requestExamples: {
+      webhook: {
+        summary: 'A webhook the kernel sends',
+        value: { executionToken: 'eyJhbGciOiJFZERTQSIs…', idempotencyKey: 'order-42', action: { type: 'webhook:send', payload: { url: 'https://hooks.example.com/orders', event: 'order.paid', body: { orderId: 42 } } } },
+      },
+    },
+    success: {
+      description: 'The execution: SUCCEEDED or FAILED for a kernel connector, AWAITING_REPORT when the agent performs it.',
+      content: json(ref('ExecutionView')),
+    },
+    responses: {
+      202: { description: 'A duplicate waited for the first request\'s connector, which is still at work (`status: IN_PROGRESS`); retry with the same key later.', content: json(ref('ExecutionView')) },
+      403: 'ExecutionRefused',
+      409: 'ExecutionConflict',
+      422: 'IdempotencyKeyReused',
+      423: 'Locked',
+      503: 'ExecutorUnavailable',
+    },
+  },
+  'POST /api/kernel/executions/:executionId/report': {
+    operationId: 'reportExecution',
+    summary: 'Report the outcome of an execution the agent performed',
+    description: 'For action types the agent performs itself (all but `webhook:send`): records how the effect ended as the execution\'s ExecutionCompleted event. The same report again answers the same; a different one is a 409.',
+    tags: ['Kernel'],
+    parameters: { executionId: { description: 'The `executionId` the execute call answered.', example: 'exe_5b0c9e0d4a3f2e1d0c9b8a7f6e5d4c3b' } },
+    requestExamples: { succeeded: { summary: 'The transfer went through', value: { outcome: 'SUCCEEDED', detail: { transferId: 'tr_981' } } } },
+    success: { description: 'The execution, ended.', content: json(ref('ExecutionView')) },
+    responses: { 404: 'NotFound', 409: 'Conflict', 503: 'ExecutorUnavailable' },
+  },
+  'GET /api/kernel/executions/:executionId': {
+    operationId: 'getExecution',
+    summary: 'Get an execution',
+    description: 'An execution as the ledger holds it, within the key\'s tenant.',
+    tags: ['Kernel'],
+    parameters: { executionId: { description: 'The execution\'s id.', example: 'exe_5b0c9e0d4a3f2e1d0c9b8a7f6e5d4c3b' } },
+    success: { description: 'The execution.', content: json(ref('ExecutionView')) },
+    responses: { 404: 'NotFound', 503: 'ExecutorUnavailable' },
+  },
+  'GET /api/kernel/executions': {
+    operationId: 'getExecutionByKey',
+    summary: 'Get the execution an idempotency key names',
+    description: 'The same as `GET /api/kernel/executions/{executionId}`, for agents that kept the key rather than the id.',
+    tags: ['Kernel'],
+    parameters: { idempotencyKey: { description: 'The idempotency key of the execute call.', example: 'order-42' } },
+    success: { description: 'The execution.', content: json(ref('ExecutionView')) },
+    responses: { 404: 'NotFound', 503: 'ExecutorUnavailable' },
   },
   'POST /api/sandbox/authorize': {
     operationId: 'authorizeInSandbox',
@@ -811,6 +1132,7 @@ const routes = (settings: GatewaySettings): Record<string, RouteDoc> => ({
     success: { description: 'Revoked.' },
     responses: { 404: 'NotFound' },
   },
+  ...AUDIT_ROUTES,
   'GET /api/openapi.json': {
     operationId: 'getOpenApiDocument',
     summary: 'This OpenAPI 3.1 document',
@@ -888,6 +1210,13 @@ const PROPERTY_DESCRIPTIONS: Record<string, Record<string, string>> = {
     justification: 'Why, for the ledger (the policy:update proposal\'s justification).',
   },
   ActivatePolicy: { justification: 'Why, for the ledger (the policy:update proposal\'s justification).' },
+  ExecuteRequest: {
+    executionToken: 'The token the authorization answered (or `GET /api/kernel/proposals/{proposalId}` after approval).',
+    idempotencyKey: 'Chosen by the agent, 1 to 255 printable ASCII characters: one key, one effect.',
+    action: 'The action exactly as authorized: its digest must match the token\'s.',
+  },
+  ExecuteAction: { type: 'The action type, as authorized.', payload: 'The payload, as authorized.' },
+  ExecutionReport: { outcome: 'How the effect ended.', detail: 'What the agent wants on the record (ids, error messages); JSON.' },
   IssueKey: { roles: 'What the key may do: `agent` authorizes, `approver` approves and vetoes, `admin` manages keys, `auditor` reads.', label: 'A note for humans.' },
 };
 
@@ -908,6 +1237,7 @@ export const describeGatewayApi = (settings: GatewaySettings, version: string): 
     { name: 'Sandbox', description: 'Try the kernel without a key, on the public sandbox tenant.' },
     { name: 'Policies', description: 'The tenant\'s policy manifests: immutable versions, listed, shown and diffed; published, activated and rolled back through the gate as `policy:update` proposals.' },
     { name: 'Admin', description: 'Tenants and API keys.' },
+    { name: 'Audit', description: 'For auditor (and admin) keys: the ledger\'s events with their Merkle leaf hashes, signed checkpoints, inclusion and consistency proofs (RFC 9162), and the public keys.' },
     { name: 'Docs', description: 'This document and the docs page.' },
     { name: 'Operations', description: 'Health and metrics, as every Halm service answers them.' },
   ],
