@@ -273,7 +273,7 @@ const checkRoots = (verified: readonly SignedCheckpoint[], leaves: readonly Uint
   const [firstWrong, ...laterWrong] = wrong;
   if (firstWrong) {
     const lastGood = covered.filter((checkpoint) => checkpoint.treeSize < firstWrong.treeSize && matches(checkpoint)).at(-1)?.treeSize ?? 0;
-    const more = laterWrong.length > 0 ? ` (${laterWrong.length} later checkpoint${laterWrong.length === 1 ? '' : 's'}, up to size ${laterWrong.at(-1)?.treeSize}, disagree too)` : '';
+    const more = laterWrong.length > 0 ? `; ${laterWrong.length === 1 ? '1 later checkpoint, of size' : `${laterWrong.length} later checkpoints, up to size`} ${laterWrong.at(-1)?.treeSize}, ${laterWrong.length === 1 ? 'disagrees' : 'disagree'} too` : '';
     problems.push({
       ...about(firstWrong),
       code: 'CHECKPOINT_ROOT_MISMATCH',
