@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { repositoryRoot } from '../paths';
+import { ensureNats, ensurePostgres, type Dependency } from '../infrastructure';
+import { DEFAULT_DATABASE_URL, DEFAULT_NATS_URL, repositoryRoot, stateDir } from '../paths';
 
 /**
  * One benchmark of `./halm bench`: a program under benchmarks/ (compiled by
@@ -13,6 +14,8 @@ export interface Benchmark {
   description: string;
   /** The compiled program, relative to benchmarks/dist. */
   script: string;
+  /** It starts Halm's services: NATS and PostgreSQL are found or started first, as `./halm test` does, and passed in NATS_URL and DATABASE_URL. */
+  needsNatsAndPostgres?: boolean;
 }
 
 export const BENCHMARKS: readonly Benchmark[] = [
@@ -26,13 +29,19 @@ export const BENCHMARKS: readonly Benchmark[] = [
     description: 'verifyChain, and the Merkle root against a signed checkpoint, vs bare SHA-256 over the same bytes',
     script: 'ledger-verification.bench.js',
   },
+  {
+    name: 'authorize',
+    description: 'POST /api/kernel/authorize through the six services vs a Fastify + NATS request + JetStream publish floor, at 1 and 50 connections',
+    script: 'authorize.bench.js',
+    needsNatsAndPostgres: true,
+  },
 ];
 
 const benchmarksDir = join(repositoryRoot, 'benchmarks');
 
-const run = (args: string[]): Promise<number> =>
+const run = (args: string[], environment: NodeJS.ProcessEnv = process.env): Promise<number> =>
   new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { cwd: repositoryRoot, stdio: ['ignore', 'inherit', 'inherit'] });
+    const child = spawn(process.execPath, args, { cwd: repositoryRoot, env: environment, stdio: ['ignore', 'inherit', 'inherit'] });
     child.once('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
     child.once('error', () => resolve(1));
   });
@@ -41,7 +50,8 @@ const run = (args: string[]): Promise<number> =>
  * `./halm bench [name…] [-- options]`: builds the benchmarks, then runs the named ones (all by
  * default) one after another, each in a fresh Node process so one cannot warm up or tire out
  * the JIT and the heap for the next. Options after `--` go to every benchmark (--rounds N,
- * --round-ms N, --warmup-ms N, --quick; ledger-verification also takes --events N). Exits
+ * --round-ms N, --warmup-ms N, --quick; ledger-verification also takes --events N; authorize
+ * takes --seconds N and --warmup-seconds N, and gets NATS and PostgreSQL found or started first). Exits
  * non-zero when any benchmark failed, e.g. when its equivalence check did.
  */
 export const bench = async (args: string[], log: (line: string) => void): Promise<number> => {
@@ -65,10 +75,24 @@ export const bench = async (args: string[], log: (line: string) => void): Promis
     return built;
   }
   const failed: string[] = [];
-  for (const benchmark of selected) {
-    log(`\n# ${benchmark.name}: ${benchmark.description}\n`);
-    const code = await run([join(benchmarksDir, 'dist', benchmark.script), ...options]);
-    if (code !== 0) failed.push(benchmark.name);
+  const dependencies: Dependency[] = [];
+  const environment: NodeJS.ProcessEnv = { ...process.env };
+  try {
+    if (selected.some((benchmark) => benchmark.needsNatsAndPostgres)) {
+      const nats = await ensureNats({ url: process.env['NATS_URL'] || DEFAULT_NATS_URL, dataDir: stateDir, log });
+      dependencies.push(nats);
+      const postgres = await ensurePostgres({ url: process.env['DATABASE_URL'] || DEFAULT_DATABASE_URL, dataDir: stateDir, log });
+      dependencies.push(postgres);
+      environment['NATS_URL'] = nats.url;
+      environment['DATABASE_URL'] = postgres.url;
+    }
+    for (const benchmark of selected) {
+      log(`\n# ${benchmark.name}: ${benchmark.description}\n`);
+      const code = await run([join(benchmarksDir, 'dist', benchmark.script), ...options], environment);
+      if (code !== 0) failed.push(benchmark.name);
+    }
+  } finally {
+    for (const dependency of dependencies.reverse()) await dependency.stop();
   }
   log('');
   for (const benchmark of selected) {

@@ -1,0 +1,140 @@
+/**
+ * What the authorize benchmark measures, started fresh for each run on the NATS and
+ * PostgreSQL of the machine: Halm's six services as separate processes on a namespace and
+ * database of their own, with one tenant and an agent key; and the floor pipeline's two
+ * processes on the same NATS server. Everything is stopped and deleted afterwards.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { jetstreamManager, StorageType, type JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { LedgerEvent, Topology } from '@halm/contracts';
+import { ensureLedgerStream } from '@halm/messaging';
+import { createDataSource, migrate, TenantDirectory } from '@halm/persistence';
+import { createTestDatabase, freeBasePort, isPortFree, openTestNats, repositoryRoot, startStack, stopProcesses, testNatsUrl, type RunningStack } from '@halm/testing';
+import { Client } from 'pg';
+import { benchmarksDir } from '../harness';
+
+export interface Stacks extends AsyncDisposable {
+  namespace: string;
+  halm: { port: number; agentKey: string; tenantId: string };
+  floor: { port: number };
+  /** The height of the tenant's chain in the ledger stream. */
+  ledgerHeight(): Promise<number>;
+  /** The height the PostgreSQL projection has applied for the tenant. */
+  projectedHeight(): Promise<number>;
+  logsDir: string;
+}
+
+/** The floor's stream: file storage like the ledger, named so that the namespace's cleanup deletes it too. */
+const ensureFloorStream = async (manager: JetStreamManager, names: Topology): Promise<{ subject: string }> => {
+  const subject = `${names.namespace}.floor.published`;
+  await manager.streams.add({ name: `FLOOR${names.ledgerStream.slice('LEDGER'.length)}`, subjects: [subject], storage: StorageType.File });
+  return { subject };
+};
+
+/**
+ * The keys a deployment configures: the gateways sign execution tokens with the private key
+ * and the executor checks them with the public one; the ledger signs checkpoints; the
+ * executor signs webhooks.
+ */
+const deploymentSecrets = (): Record<string, string> => {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  return {
+    LEDGER_SIGNING_KEY: generateKeyPairSync('ed25519').privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64url'),
+    WEBHOOK_SIGNING_SECRET: randomBytes(32).toString('base64url'),
+    EXECUTION_TOKEN_SIGNING_KEY: privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64url'),
+    EXECUTION_TOKEN_PUBLIC_KEYS: publicKey.export({ format: 'der', type: 'spki' }).toString('base64url'),
+  };
+};
+
+const freePort = async (): Promise<number> => {
+  for (;;) {
+    const port = 30_000 + Math.floor(Math.random() * 20_000);
+    if (await isPortFree(port)) return port;
+  }
+};
+
+/** Spawns a floor process and waits for its `ready` line. */
+const spawnFloor = (role: 'server' | 'responder', environment: Record<string, string>, logsDir: string): Promise<ChildProcess> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(benchmarksDir, 'dist', 'authorize', 'floor-pipeline.js'), role], {
+      cwd: repositoryRoot,
+      env: { ...process.env, ...environment },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stderr?.pipe(createWriteStream(join(logsDir, `floor-${role}.log`), { flags: 'a' }));
+    const timer = setTimeout(() => reject(new Error(`the floor ${role} was not ready within 15 s`)), 15_000);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('ready')) {
+        clearTimeout(timer);
+        resolve(child);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the floor ${role} exited with code ${code} (see ${logsDir})`));
+    });
+  });
+
+export const startStacks = async (log: (line: string) => void): Promise<Stacks> => {
+  const cleanups: (() => PromiseLike<unknown>)[] = [];
+  const dispose = async () => {
+    for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => undefined);
+  };
+  try {
+    const database = await createTestDatabase(migrate);
+    cleanups.push(() => database[Symbol.asyncDispose]());
+    let floorSubject = '';
+    const nats = await openTestNats(async (connection: NatsConnection, names) => {
+      const manager = await jetstreamManager(connection);
+      await ensureLedgerStream(manager, names);
+      floorSubject = (await ensureFloorStream(manager, names)).subject;
+    });
+    cleanups.push(() => nats[Symbol.asyncDispose]());
+    const namespace = nats.topology.namespace;
+    const logsDir = join(repositoryRoot, '.halm', 'bench-logs', namespace);
+    mkdirSync(logsDir, { recursive: true });
+
+    log(`authorize: starting Halm's six services (namespace ${namespace}) and the floor pipeline…`);
+    const stack: RunningStack = await startStack({ natsUrl: testNatsUrl(), databaseUrl: database.url, namespace, basePort: await freeBasePort(), logsDir, environment: deploymentSecrets() });
+    cleanups.push(() => stack.stop());
+    const floorPort = await freePort();
+    const floorEnvironment = { NATS_URL: testNatsUrl(), FLOOR_REQUEST_SUBJECT: `${namespace}.floor.req.answer`, FLOOR_STREAM_SUBJECT: floorSubject, PORT: String(floorPort) };
+    const floorProcesses: ChildProcess[] = [];
+    cleanups.push(() => stopProcesses(floorProcesses));
+    floorProcesses.push(await spawnFloor('responder', floorEnvironment, logsDir));
+    floorProcesses.push(await spawnFloor('server', floorEnvironment, logsDir));
+
+    const dataSource = await createDataSource(database.url, 2).initialize();
+    cleanups.push(() => dataSource.destroy());
+    const directory = new TenantDirectory(dataSource);
+    const tenant = await directory.createTenant('benchmark');
+    const agentKey = (await directory.issueKey(tenant.id, ['agent'], 'benchmark agent')).secret;
+    const client = new Client({ connectionString: database.url });
+    await client.connect();
+    cleanups.push(() => client.end());
+    const manager = await jetstreamManager(nats.connection);
+
+    return {
+      namespace,
+      halm: { port: Number(new URL(stack.urls.gateway!).port), agentKey, tenantId: tenant.id },
+      floor: { port: floorPort },
+      logsDir,
+      ledgerHeight: async () => {
+        const last = await manager.streams.getMessage(nats.topology.ledgerStream, { last_by_subj: nats.topology.ledgerSubject(tenant.id) });
+        return last ? last.json<LedgerEvent>().height : 0;
+      },
+      projectedHeight: async () => {
+        const result = await client.query<{ height: number }>('SELECT height FROM ledger_projection_heads WHERE tenant_id = $1', [tenant.id]);
+        return result.rows[0]?.height ?? 0;
+      },
+      [Symbol.asyncDispose]: dispose,
+    };
+  } catch (error) {
+    await dispose();
+    throw error;
+  }
+};
