@@ -12,13 +12,14 @@ import { AuthorizeActionHandler } from './authorize-action.handler';
 import { AuthorizeController } from './authorize.controller';
 import { ExecutionTokenIssuer } from './execution-token.issuer';
 import { ExecutionsController } from './executions.controller';
+import { LockdownAdminModule } from './lockdown/lockdown-admin.module';
 import { OperatorGuard } from './operator.guard';
 import { PoliciesController } from './policies.controller';
 import { ProposalUpdates } from './proposal-updates';
 import { ProposalsController } from './proposals.controller';
 
 @Module({
-  imports: [NatsModule.forRoot('gateway'), PersistenceModule.forRoot()],
+  imports: [NatsModule.forRoot('gateway'), PersistenceModule.forRoot(), LockdownAdminModule],
   controllers: [AuthorizeController, ExecutionsController, AdminController, ProposalsController, ApprovalsController, PoliciesController, ...API_DOCS_CONTROLLERS, AuditController],
   providers: [
     ApiKeyGuard,

@@ -1,9 +1,10 @@
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern } from '@nestjs/microservices';
 import type { EvaluateReply, EvaluateRequest, TenantStateReply, TenantStateRequest, Topology } from '@halm/contracts';
-import { compileManifest, DEFAULT_MANIFEST, evaluate, type CompiledManifest, type PolicyIdentity } from '@halm/domain';
-import { RpcClient, RpcError, TOPOLOGY } from '@halm/messaging';
+import { compileManifest, DEFAULT_MANIFEST, evaluate, lockdownReasonFor, type CompiledManifest, type PolicyIdentity, type TenantState } from '@halm/domain';
+import { LockdownState, RpcClient, RpcError, TOPOLOGY } from '@halm/messaging';
 import { SETTINGS } from '@halm/platform';
+import { DecisionAnomalies } from './decision-anomalies';
 import type { PolicyEvaluatorSettings } from './policy-evaluator.settings';
 
 // Compiled manifests are immutable per hash; a bounded cache keeps a long-lived evaluator's memory flat.
@@ -30,6 +31,8 @@ export class EvaluateProposalHandler {
     private readonly rpc: RpcClient,
     @Inject(TOPOLOGY) private readonly topology: Topology,
     @Inject(SETTINGS) private readonly settings: PolicyEvaluatorSettings,
+    private readonly lockdown: LockdownState,
+    private readonly anomalies: DecisionAnomalies,
   ) {}
 
   @MessagePattern('policy.req.evaluate')
@@ -37,10 +40,25 @@ export class EvaluateProposalHandler {
     const proposal = request?.proposal;
     if (!proposal?.proposalId || !proposal.tenantId) throw new RpcError('BAD_REQUEST', 'proposal with proposalId and tenantId is required');
     const now = new Date();
-    const state = await this.cachedState(proposal.tenantId, proposal.context?.agentId, proposal.context?.sessionId, now, request.fresh === true);
+    const [lockdown, state] = await Promise.all([
+      this.lockdownOf(proposal.tenantId),
+      this.cachedState(proposal.tenantId, proposal.context?.agentId, proposal.context?.sessionId, now, request.fresh === true),
+    ]);
     const manifest = state.policy ? await this.manifestOf(state.policy, proposal.tenantId, now) : DEFAULT_MANIFEST;
     const policy = state.policy ? { version: state.policy.version, hash: state.policy.hash } : DEFAULT_POLICY;
-    return { decision: evaluate(proposal, manifest, policy, { lockdown: false, budgets: state.budgets }, now) };
+    const decision = evaluate(proposal, manifest, policy, { ...lockdown, budgets: state.budgets }, now);
+    this.anomalies.notice(proposal, decision, now);
+    return { decision };
+  }
+
+  /** Never from a cache of its own: a lockdown must deny the very next decision. Unknown state allows nothing (fail closed). */
+  private async lockdownOf(tenantId: string): Promise<Pick<TenantState, 'lockdown' | 'lockdownReason'>> {
+    try {
+      const status = await this.lockdown.check(tenantId);
+      return status.active ? { lockdown: true, lockdownReason: lockdownReasonFor(status.scope ?? 'tenant', status.reason ?? '') } : { lockdown: false };
+    } catch (error) {
+      throw new RpcError('UNAVAILABLE', `${(error as Error).message}; no decision can be taken`);
+    }
   }
 
   private async cachedState(tenantId: string, agentId: string | undefined, sessionId: string | undefined, now: Date, fresh: boolean): Promise<TenantStateReply> {

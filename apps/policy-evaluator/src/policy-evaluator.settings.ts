@@ -12,4 +12,11 @@ export class PolicyEvaluatorSettings extends ServiceSettings {
    */
   @WholeNumber(0, 5_000, 'milliseconds')
   STATE_CACHE_MS = 200;
+
+  /** This many denials of one agent within REPEATED_DENIALS_WINDOW_MS are recorded as a REPEATED_DENIALS anomaly (counted per instance). */
+  @WholeNumber(1, 10_000, 'denials')
+  REPEATED_DENIALS_THRESHOLD = 5;
+
+  @WholeNumber(1_000, 86_400_000, 'milliseconds')
+  REPEATED_DENIALS_WINDOW_MS = 60_000;
 }

@@ -16,6 +16,7 @@ export {
   budgetKeys,
   evaluate,
   initialState,
+  lockdownReasonFor,
 } from './policy/evaluate';
 export {
   type ActionPlan,

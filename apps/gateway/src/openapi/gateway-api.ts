@@ -31,6 +31,8 @@ import type { AuditController, AuditEvent, AuditEventPage, AuditEventWithProof, 
 import { ApiKeyGuard } from '../api-key.guard';
 import type { VerdictView } from '../approvals.controller';
 import type { GatewaySettings } from '../gateway.settings';
+import { LOCKDOWN_GUARD_DOC, LOCKDOWN_PROPERTY_DESCRIPTIONS, LOCKDOWN_ROUTES, LOCKDOWN_SCHEMAS } from '../lockdown/lockdown-api';
+import { LockdownAdminGuard } from '../lockdown/lockdown-admin.guard';
 import { OperatorGuard } from '../operator.guard';
 import type { PoliciesController, PolicyChangeView } from '../policies.controller';
 import type { ProposalsController, ProposalView } from '../proposals.controller';
@@ -514,6 +516,7 @@ const AUDIT_ROUTES: Record<string, RouteDoc> = {
 const SCHEMAS: Record<string, JsonSchema> = {
   ...POLICY_SCHEMAS,
   ...AUDIT_SCHEMAS,
+  ...LOCKDOWN_SCHEMAS,
   AuthorizeResponse: objectSchema<AuthorizeResponse>({
     description: 'The decision, field for field as the quickstart documents it. Only `ALLOW` answers `allowed: true`, and only once the decision is durably in the ledger.',
     properties: {
@@ -887,6 +890,7 @@ const GUARDS = new Map<DtoClass, GuardDoc>([
   [ApiKeyGuard, { security: [{ apiKey: [] }], responses: { 401: 'Unauthorized', 403: 'Forbidden' } }],
   [OperatorGuard, { security: [{ operatorKey: [] }], responses: { 401: 'Unauthorized', 403: 'Forbidden' } }],
   [SandboxGuard, { responses: { 404: 'NotFound', 429: 'TooManyRequests' } }],
+  [LockdownAdminGuard, LOCKDOWN_GUARD_DOC],
 ]);
 
 // ---------------------------------------------------------------- routes
@@ -1133,6 +1137,7 @@ const routes = (settings: GatewaySettings): Record<string, RouteDoc> => ({
     responses: { 404: 'NotFound' },
   },
   ...AUDIT_ROUTES,
+  ...LOCKDOWN_ROUTES,
   'GET /api/openapi.json': {
     operationId: 'getOpenApiDocument',
     summary: 'This OpenAPI 3.1 document',
@@ -1192,6 +1197,7 @@ const routes = (settings: GatewaySettings): Record<string, RouteDoc> => ({
 });
 
 const PROPERTY_DESCRIPTIONS: Record<string, Record<string, string>> = {
+  ...LOCKDOWN_PROPERTY_DESCRIPTIONS,
   AuthorizeRequest: {
     type: 'The kind of side effect the agent asks about.',
     payload: 'Action-specific data; the fields it needs depend on `type` (e.g. `amount` and `recipient` for `ledger:write`).',
@@ -1236,7 +1242,7 @@ export const describeGatewayApi = (settings: GatewaySettings, version: string): 
     { name: 'Approvals', description: 'Approvers settle what waits for them. Each verdict is a ledger event.' },
     { name: 'Sandbox', description: 'Try the kernel without a key, on the public sandbox tenant.' },
     { name: 'Policies', description: 'The tenant\'s policy manifests: immutable versions, listed, shown and diffed; published, activated and rolled back through the gate as `policy:update` proposals.' },
-    { name: 'Admin', description: 'Tenants and API keys.' },
+    { name: 'Admin', description: 'Tenants, API keys and lockdowns.' },
     { name: 'Audit', description: 'For auditor (and admin) keys: the ledger\'s events with their Merkle leaf hashes, signed checkpoints, inclusion and consistency proofs (RFC 9162), and the public keys.' },
     { name: 'Docs', description: 'This document and the docs page.' },
     { name: 'Operations', description: 'Health and metrics, as every Halm service answers them.' },

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { ACTION_TYPES, BUDGET_LEVELS, type Decision, DECISION_STATUSES, type Proposal } from '@halm/contracts';
 import { compileManifest } from './compile-manifest';
 import { DEFAULT_MANIFEST } from './default-manifest';
-import { budgetKeys, evaluate, initialState, type TenantState } from './evaluate';
+import { budgetKeys, evaluate, initialState, lockdownReasonFor, type TenantState } from './evaluate';
 import type { BudgetDocument, CompiledManifest, ManifestDocument, RuleDocument } from './manifest';
 
 interface PolicyCase {
@@ -170,6 +170,14 @@ describe('evaluate', () => {
         matchedRules: [],
         stateRead: { lockdown: true },
       });
+    });
+
+    it('gives and records which lockdown denied it, when the state names it', () => {
+      const lockdownReason = lockdownReasonFor('tenant', 'suspicious payments');
+
+      const decision = evaluate(proposal, DEFAULT_MANIFEST, { version: 7, hash: 'h'.repeat(64) }, { lockdown: true, lockdownReason, budgets: {} }, now);
+
+      expect(decision).toMatchObject({ status: 'DENY', allowed: false, reasons: ['Lockdown active (tenant): suspicious payments'], stateRead: { lockdown: true, lockdownReason } });
     });
 
     it('hands out constraints the caller may change without changing the manifest', () => {

@@ -9,6 +9,8 @@ import type { ActionPlan, BudgetScope, CompiledBudget, CompiledManifest, Compile
  */
 export interface TenantState {
   lockdown: boolean;
+  /** Which lockdown is in force (`lockdownReasonFor`): the reason a decision taken during it gives, recorded as read. */
+  lockdownReason?: string;
   budgets: Readonly<Record<string, { used: number }>>;
 }
 
@@ -27,6 +29,9 @@ export interface BudgetKey {
 }
 
 export const LOCKDOWN_REASON = 'Lockdown is active: no action may proceed';
+
+/** The reason a decision during a lockdown gives: the lockdown's scope and the reason it was engaged with. */
+export const lockdownReasonFor = (scope: string, reason: string): string => `Lockdown active (${scope}): ${reason}`;
 export const NOTHING_MATCHED_REASON = 'No rule of the active policy manifest allows this action';
 
 const planOf = (manifest: CompiledManifest, type: string): ActionPlan => manifest.plans.get(type) ?? manifest.otherPlan;
@@ -129,7 +134,9 @@ export const evaluate = (proposal: Proposal, manifest: CompiledManifest, policy:
   const decidedAt = now.toISOString();
   const policyReference = { version: policy.version, hash: policy.hash };
   if (state.lockdown) {
-    return decision(proposal, 'DENY', [LOCKDOWN_REASON], {}, null, decidedAt, policyReference, [], { lockdown: true }, undefined, undefined);
+    const { lockdownReason } = state;
+    const read = lockdownReason === undefined ? { lockdown: true } : { lockdown: true, lockdownReason };
+    return decision(proposal, 'DENY', [lockdownReason ?? LOCKDOWN_REASON], {}, null, decidedAt, policyReference, [], read, undefined, undefined);
   }
   const plan = planOf(manifest, proposal.type);
   const confidence = confidenceOf(proposal);
