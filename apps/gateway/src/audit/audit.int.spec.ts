@@ -92,7 +92,9 @@ const startGateway = async () => {
     },
   });
   nats.connection.subscribe(nats.topology.publicKeysSubject, {
-    callback: (_error, message) => message.respond(JSON.stringify({ ok: true, value: { keys: [{ keyId: CHECKPOINT_KEY_ID, publicKey: publicKeyOf(CHECKPOINT_KEY), current: true }] } })),
+    callback: (_error, message) => {
+      message.respond(JSON.stringify({ ok: true, value: { keys: [{ keyId: CHECKPOINT_KEY_ID, publicKey: publicKeyOf(CHECKPOINT_KEY), current: true }] } }));
+    },
   });
   const signingKey = newSigningKey();
   const settings = readSettings(GatewaySettings, {
