@@ -26,6 +26,8 @@ const decodeEvent = (message: JsMsg): LedgerEvent => {
   if (typeof event?.tenantId !== 'string' || !TENANT_ID_PATTERN.test(event.tenantId)) throw new Error('no valid tenantId');
   if (!Number.isSafeInteger(event.height) || event.height < 1) throw new Error('no valid height');
   if (typeof event.hash !== 'string' || typeof event.type !== 'string' || typeof event.recordedAt !== 'string') throw new Error('not a ledger event');
+  // PostgreSQL would refuse the whole batch, other tenants' events included, every time it came.
+  if (Number.isNaN(Date.parse(event.recordedAt))) throw new Error('recordedAt is not a time');
   return event;
 };
 

@@ -120,6 +120,8 @@ export class AuditController {
     const found = await this.events.at(tenantId, height);
     if (!found) throw new ProblemException(problem(404, `No event at height ${height}`, { height }));
     const checkpoint = query.treeSize !== undefined ? await this.checkpointOfSize(tenantId, query.treeSize) : await this.checkpointCovering(tenantId, height);
+    // Only a ledger instance behind the projection could sign a smaller tree; another try reaches one that is not.
+    if (checkpoint.treeSize < height) throw new ProblemException(problem(503, `The ledger signed a tree of ${checkpoint.treeSize} events, without event ${height}; retry`));
     const leaves = await this.leafHashes(tenantId, checkpoint.treeSize);
     return {
       ...found,
