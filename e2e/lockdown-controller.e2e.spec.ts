@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import type {
   AnomalyKind,
@@ -10,7 +12,7 @@ import type {
   ReleaseLockdownRequest,
 } from '@halm/contracts';
 import { AnomalyReporter, GLOBAL_LOCKDOWN_KEY, LedgerStore, LockdownSwitch, RpcClient, tenantLockdownKey } from '@halm/messaging';
-import { eventually } from '@halm/testing';
+import { eventually, repositoryRoot, testNatsUrl } from '@halm/testing';
 import pino from 'pino';
 import { startE2eStack, type E2eStack } from './stack';
 
@@ -194,6 +196,53 @@ describe('the lockdown controller, two instances on one ledger', () => {
     await client.settled(next.sequence);
 
     expect(await client.bucket(tenantLockdownKey(tenantId))).toBeNull();
+  });
+});
+
+describe('./halm lockdown against a running controller', () => {
+  let halm: E2eStack;
+
+  beforeAll(async () => {
+    halm = await startE2eStack(['ledger', 'lockdown-controller']);
+  });
+
+  afterAll(async () => {
+    await halm?.[Symbol.asyncDispose]();
+  });
+
+  /** The built CLI, as `./halm lockdown …` runs it after building. */
+  const cli = (...args: string[]) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [join(repositoryRoot, 'tools', 'cli', 'dist', 'main.js'), 'lockdown', ...args], {
+        env: { ...process.env, NATS_URL: testNatsUrl(), HALM_NAMESPACE: halm.nats.topology.namespace },
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.once('exit', (code) => resolve({ code, stdout, stderr }));
+    });
+
+  it('engages, reports and releases a tenant lockdown, with exit codes scripts can rely on', async () => {
+    const { tenantId } = await halm.createTenant('acme');
+
+    expect(await cli('status', '--tenant', tenantId)).toMatchObject({ code: 0, stdout: `no lockdown in force for tenant ${tenantId}\n` });
+    const engaged = await cli('engage', '--tenant', tenantId, '--reason', 'key leaked', '--json');
+    expect(engaged.code).toBe(0);
+    expect(JSON.parse(engaged.stdout)).toMatchObject({ engaged: true, tenants: 1, lockdown: { tenantId, reason: 'key leaked', by: { kind: 'key', id: expect.stringMatching(/^cli:/) } } });
+
+    const status = await cli('status', '--tenant', tenantId, '--json');
+    expect(status.code).toBe(1);
+    expect(JSON.parse(status.stdout)).toMatchObject({ active: true, global: null, tenants: [{ tenantId, reason: 'key leaked' }] });
+
+    const released = await cli('release', '--tenant', tenantId, '--reason', 'key rotated');
+    expect(released).toMatchObject({ code: 0, stdout: expect.stringMatching(/^released: lockdown of tenant/) });
+    expect((await cli('status', '--tenant', tenantId)).code).toBe(0);
+    expect(typesOf(lockdownEvents(await lockdownClient(halm).ledger(tenantId)))).toEqual(['LockdownEngaged', 'LockdownReleased']);
+  });
+
+  it('refuses a change without a reason before asking anything', async () => {
+    expect(await cli('engage', '--global')).toMatchObject({ code: 2, stderr: expect.stringMatching(/needs --reason/) });
   });
 });
 

@@ -7,6 +7,7 @@ import { rebuildProjections } from './commands/projections.command';
 import { test, TIERS, type Tier } from './commands/test.command';
 import { up } from './commands/up.command';
 import { exportLedger } from './commands/export.command';
+import { lockdown, parseLockdownArguments } from './commands/lockdown.command';
 import { ledgerPublicKeys, verifyExportFile } from './commands/verify.command';
 import { DEFAULT_DATABASE_URL, DEFAULT_NATS_URL, demoEnvFile } from './paths';
 
@@ -28,6 +29,10 @@ const USAGE = `Usage: ./halm <command>
   verify <file> [--public-key <key>[,<key>…]] [--json]
                               verify an export offline with only the ledger's public keys (or HALM_LEDGER_PUBLIC_KEY);
                               exit 0 when intact, 1 naming each broken event or checkpoint, 2 when it cannot verify
+  lockdown status [--tenant <id>] [--json]
+                              the lockdowns in force (exit 0 none, 1 one is in force, 2 cannot tell)
+  lockdown engage|release --reason <text> (--tenant <id> | --global) [--json]
+                              engage or release a lockdown by hand, recorded in the ledger (exit 0 done, 1 failed)
   projections rebuild         rebuild the PostgreSQL projections from the whole ledger stream (services keep running)
   bench [name…] [-- options]  run the benchmarks (all by default; bench list names them), write benchmarks/results/
 
@@ -156,6 +161,11 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
     if (files.length !== 1) return fail('usage: ./halm verify <file> [--public-key <key>[,<key>…]] [--json]');
     if (publicKeys.length === 0) publicKeys.push(...(process.env['HALM_LEDGER_PUBLIC_KEY'] ?? '').split(','));
     return verifyExportFile({ file: files[0] as string, publicKeys: publicKeys.map((key) => key.trim()).filter((key) => key !== ''), json }, log, fail);
+  },
+  lockdown: async (args) => {
+    const parsed = parseLockdownArguments(args);
+    if (typeof parsed === 'string') return fail(parsed);
+    return lockdown(settings(), parsed, log, fail);
   },
   bench: (args) => import('./commands/bench.command.js').then(({ bench }) => bench(args, log)),
 };
