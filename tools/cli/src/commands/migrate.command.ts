@@ -1,6 +1,6 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { topology } from '@halm/contracts';
-import { connectNats, ensureCheckpointStream, ensureLedgerStream } from '@halm/messaging';
+import { connectNats, ensureCheckpointStream, ensureLedgerStream, ensureLockdownBucket } from '@halm/messaging';
 import { migrate } from '@halm/persistence';
 
 export interface MigrateOptions {
@@ -21,6 +21,9 @@ export const runMigrations = async (options: MigrateOptions, log: (line: string)
     log(`ledger stream ${names.ledgerStream} is ready (subjects ${names.ledgerSubjects}, replicas ${options.ledgerReplicas})`);
     await ensureCheckpointStream(await jetstreamManager(connection), names, options.ledgerReplicas);
     log(`checkpoint stream ${names.checkpointStream} is ready (subjects ${names.checkpointSubjects}, replicas ${options.ledgerReplicas})`);
+    // Services may not create streams in production (infra/nats/accounts.conf): they open the bucket made here.
+    await ensureLockdownBucket(connection, names, options.ledgerReplicas);
+    log(`lockdown bucket ${names.lockdownBucket} is ready (replicas ${options.ledgerReplicas})`);
   } finally {
     await connection.close();
   }
