@@ -1,4 +1,11 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
+import { topology } from '@halm/contracts';
 import { eventually, openTestNats, testNatsUrl } from '@halm/testing';
 import { LockdownState, LockdownSwitch, LockdownUnknownError, type LockdownRecord, type LockdownStatus } from './lockdown-state';
 
@@ -13,6 +20,46 @@ const record = (overrides: Partial<LockdownRecord> = {}): LockdownRecord => ({
   evidence: {},
   ...overrides,
 });
+
+const freePort = async (): Promise<number> => {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  await once(server, 'close');
+  return port;
+};
+
+/** A nats-server of this test's own, which it can stop and start again on the same port and store. */
+const privateNatsServer = async () => {
+  const store = await mkdtemp(join(tmpdir(), 'halm-lockdown-'));
+  const port = await freePort();
+  let server: ChildProcess | undefined;
+  const start = async () => {
+    server = spawn('nats-server', ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', store], { stdio: 'ignore' });
+    await eventually(
+      async () => {
+        const probe = await connect({ servers: `127.0.0.1:${port}`, reconnect: false, timeout: 500 }).catch(() => undefined);
+        await probe?.close();
+        return probe ? true : undefined;
+      },
+      10_000,
+      'the private nats-server',
+    );
+  };
+  const stop = async () => {
+    if (!server || server.exitCode !== null) return;
+    const exited = once(server, 'exit');
+    server.kill('SIGKILL');
+    await exited;
+  };
+  await start();
+  const dispose = async () => {
+    await stop();
+    await rm(store, { recursive: true, force: true });
+  };
+  return { url: `nats://127.0.0.1:${port}`, start, stop, [Symbol.asyncDispose]: dispose };
+};
 
 const activeWith = (lockdownId: string) => async (status: Promise<LockdownStatus>) => ((await status).lockdownId === lockdownId ? true : undefined);
 
@@ -104,6 +151,31 @@ describe('LockdownState and LockdownSwitch on a real NATS KV bucket', () => {
 
     await expect(state.check('ten_a')).rejects.toBeInstanceOf(LockdownUnknownError);
     await state.stop();
+  });
+
+  it('fails closed while disconnected, and follows the bucket again once reconnected', async () => {
+    await using server = await privateNatsServer();
+    const connection = await connect({ servers: server.url, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+    const names = topology('lockdown-disconnect');
+    const state = new LockdownState(connection, names, { readTimeoutMs: 300 });
+    try {
+      await state.start();
+      await (await LockdownSwitch.open(connection, names)).engage(record());
+      await eventually(() => activeWith('lck_1')(state.check('ten_a')), 5_000, 'the lockdown');
+
+      await server.stop();
+
+      await eventually(async () => (state.watching ? undefined : true), 10_000, 'the watch to stop counting as current');
+      await expect(state.check('ten_a')).rejects.toBeInstanceOf(LockdownUnknownError);
+
+      await server.start();
+
+      await eventually(async () => (state.watching ? true : undefined), 20_000, 'a new watch');
+      expect((await state.check('ten_a')).lockdownId).toBe('lck_1');
+    } finally {
+      await state.stop();
+      await connection.close();
+    }
   });
 
   it('fails closed before it was started', async () => {

@@ -1,5 +1,5 @@
 import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
-import { StorageType } from '@nats-io/jetstream';
+import { jetstream, StorageType } from '@nats-io/jetstream';
 import type { NatsConnection, QueuedIterator } from '@nats-io/transport-node';
 import type { LockdownRecord, LockdownScope, LockdownTrigger, Topology } from '@halm/contracts';
 import type { Logger } from 'pino';
@@ -42,8 +42,8 @@ const BUCKET_HISTORY = 5;
  * Creates the lockdown bucket unless it exists (file storage, a short history per key). An
  * existing bucket is opened as it is, so a service that may not create streams can call it.
  */
-export const ensureLockdownBucket = async (connection: NatsConnection, topology: Topology, replicas = 1): Promise<KV> =>
-  new Kvm(connection).create(topology.lockdownBucket, { history: BUCKET_HISTORY, storage: StorageType.File, replicas });
+export const ensureLockdownBucket = async (connection: NatsConnection, topology: Topology, replicas = 1, timeoutMs = 5_000): Promise<KV> =>
+  new Kvm(jetstream(connection, { timeout: timeoutMs })).create(topology.lockdownBucket, { history: BUCKET_HISTORY, storage: StorageType.File, replicas });
 
 const recordOf = (entry: KvEntry | null): LockdownRecord | null => {
   if (!entry || entry.operation !== 'PUT') return null;
@@ -58,6 +58,8 @@ const ENGAGE_ATTEMPTS = 5;
 
 export interface LockdownStateOptions {
   logger?: Logger;
+  /** How long `check` waits for the bucket when it must read it directly; then it fails closed. */
+  readTimeoutMs?: number;
 }
 
 /**
@@ -86,7 +88,7 @@ export class LockdownState {
   /** Ensures the bucket and starts the watch; resolves once the watch has caught up, or once its first attempt failed (then `check` reads directly). */
   async start(): Promise<void> {
     this.stopped = false;
-    this.bucket = await ensureLockdownBucket(this.connection, this.topology);
+    this.bucket = await ensureLockdownBucket(this.connection, this.topology, 1, this.options.readTimeoutMs ?? 1_000);
     this.statusLoop ??= this.followConnection();
     await this.restartWatch();
   }
