@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { ExecutionView, LedgerEvent } from '@halm/contracts';
 import { actionDigest, signExecutionToken, signingKeyFrom, publicKeyOf, sha256Hex, type ExecutionTokenClaims } from '@halm/domain';
 import { LedgerStore } from '@halm/messaging';
-import { eventually, newSigningKey } from '@halm/testing';
+import { eventually, newSigningKey, stopProcesses } from '@halm/testing';
 import { authorize, startE2eStack, type E2eStack } from './stack';
 
 /** A webhook receiver that records every request and answers as the test tells it. */
@@ -50,7 +50,7 @@ describe('the execution gate', () => {
 
   beforeAll(async () => {
     receiverUrl = await receiver.start();
-    halm = await startE2eStack(['policy-evaluator', 'ledger', 'executor', 'executor', 'gateway'], {
+    halm = await startE2eStack(['policy-evaluator', 'ledger', 'executor', 'executor', 'lockdown-controller', 'gateway'], {
       EXECUTOR_LEASE_MS: '2000',
       EXECUTOR_HEARTBEAT_MS: '300',
       IN_DOUBT_SWEEP_MS: '300',
@@ -259,42 +259,6 @@ describe('the execution gate', () => {
     });
   });
 
-  it('honours tokens of every key an executor lists, so gateway keys can rotate', async () => {
-    const { agentKey, tenantId } = await halm.createTenant('acme');
-    const oldKey = signingKeyFrom(halm.environment['EXECUTION_TOKEN_SIGNING_KEY']!);
-    const newKeyText = newSigningKey();
-    const newKey = signingKeyFrom(newKeyText);
-    const payment = { type: 'ledger:write', payload: { amount: 7, recipient: 'acme' } };
-    // During the rotation: gateways sign with the new key, executors list both.
-    const rotated = await halm.startMore(['gateway', 'executor'], {
-      EXECUTION_TOKEN_SIGNING_KEY: newKeyText,
-      EXECUTION_TOKEN_PUBLIC_KEYS: `${publicKeyOf(oldKey)},${publicKeyOf(newKey)}`,
-    });
-    try {
-      const rotatedGateway = rotated.urls.gateway!;
-      const fromNew = (await (await authorize(rotatedGateway, agentKey, { ...payment, context: CONFIDENT })).json()) as { executionToken: string };
-      const fromOld = await allowed(agentKey, payment);
-      const kidOf = (token: string) => (JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString('utf8')) as { kid: string }).kid;
-      expect(kidOf(fromNew.executionToken)).toBe(sha256Hex(publicKeyOf(newKey)).slice(0, 16));
-      expect(kidOf(fromOld.executionToken)).toBe(sha256Hex(publicKeyOf(oldKey)).slice(0, 16));
-
-      const through = (token: string, idempotencyKey: string) =>
-        fetch(`${rotatedGateway}/api/kernel/execute`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${agentKey}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ executionToken: token, idempotencyKey, action: payment }),
-        });
-      // Executors that know only the old key refuse new tokens; the queue group may route to either, so ask until the listing one answers.
-      const results = new Set<number>();
-      for (let attempt = 0; attempt < 20 && !results.has(200); attempt += 1) results.add((await through(fromNew.executionToken, `rot-new-${attempt}`)).status);
-      expect(results.has(200)).toBe(true);
-      expect([...results].every((status) => status === 200 || status === 403)).toBe(true);
-      expect((await ledgerOf(tenantId)).filter((event) => event.type === 'ExecutionStarted')).toHaveLength(1);
-    } finally {
-      await rotated.stop();
-    }
-  });
-
   it('resolves an execution whose executor died midway as IN_DOUBT, and never performs it again', async () => {
     const { agentKey, tenantId } = await halm.createTenant('acme');
     const action = webhook({ body: { orderId: 7 } });
@@ -325,5 +289,74 @@ describe('the execution gate', () => {
     expect(await retry.json()).toMatchObject({ status: 'IN_DOUBT' });
     expect(receiver.requests).toHaveLength(1);
     expect((await ledgerOf(tenantId)).filter((event) => event.type === 'ExecutionStarted')).toHaveLength(1);
+  });
+
+  it('refuses every new execution while the tenant is locked down, records the attempt, and still answers what was recorded before', async () => {
+    const { agentKey, tenantId } = await halm.createTenant('acme');
+    const adminKey = await halm.issueKey(tenantId, ['admin']);
+    const payment = { type: 'ledger:write', payload: { amount: 3, recipient: 'acme' } };
+    const before = await allowed(agentKey, payment);
+    const during = await allowed(agentKey, { ...payment, payload: { amount: 4, recipient: 'acme' } });
+    const first = await execute(agentKey, { executionToken: before.executionToken, idempotencyKey: 'pre-lockdown', action: payment });
+    expect(first.status).toBe(200);
+    const firstBody = await first.text();
+
+    const lockdown = (path: string, body: unknown) =>
+      fetch(`${halm.gatewayUrl}/api/admin/lockdown${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    expect((await lockdown('', { scope: 'tenant', reason: 'investigating a leak' })).status).toBeLessThan(300);
+
+    const refused = await execute(agentKey, { executionToken: during.executionToken, idempotencyKey: 'in-lockdown', action: { ...payment, payload: { amount: 4, recipient: 'acme' } } });
+    expect(refused.status).toBe(423);
+    expect(await refused.json()).toMatchObject({ code: 'LOCKDOWN_ACTIVE', detail: expect.stringContaining('investigating a leak') });
+    const replayed = await execute(agentKey, { executionToken: before.executionToken, idempotencyKey: 'pre-lockdown', action: payment });
+    expect(await replayed.text()).toBe(firstBody);
+    const anomaly = await eventually(
+      async () => (await ledgerOf(tenantId)).find((event) => event.type === 'AnomalyRecorded' && (event.data as { kind: string }).kind === 'EXECUTION_DURING_LOCKDOWN'),
+      5_000,
+      'the anomaly',
+    );
+    expect(anomaly.data).toMatchObject({ severity: 'critical', evidence: { refusal: 'LOCKDOWN_ACTIVE', idempotencyKey: 'in-lockdown' } });
+
+    expect((await lockdown('/release', { scope: 'tenant', reason: 'leak ruled out' })).status).toBeLessThan(300);
+    const after = await eventually(async () => {
+      const response = await execute(agentKey, { executionToken: during.executionToken, idempotencyKey: 'after-lockdown', action: { ...payment, payload: { amount: 4, recipient: 'acme' } } });
+      return response.status === 200 ? response : undefined;
+    }, 5_000, 'an execution after the release');
+    expect(((await after.json()) as ExecutionView).status).toBe('AWAITING_REPORT');
+  });
+
+  // Last: it replaces the executors. The order of a rotation matters: executors first learn the
+  // new key (and keep the old one), only then do gateways sign with it; otherwise old executors
+  // would refuse new tokens as invalid, which counts as an anomaly.
+  it('rotates the token key: executors that list both keys honour tokens of the old and the new gateway', async () => {
+    const { agentKey, tenantId } = await halm.createTenant('acme');
+    const oldKey = signingKeyFrom(halm.environment['EXECUTION_TOKEN_SIGNING_KEY']!);
+    const newKeyText = newSigningKey();
+    const newKey = signingKeyFrom(newKeyText);
+    const payment = { type: 'ledger:write', payload: { amount: 7, recipient: 'acme' } };
+    const fromOld = await allowed(agentKey, payment);
+
+    // Step 1: executors that list both keys replace the ones that know only the old key.
+    const rotatedExecutors = await halm.startMore(['executor'], { EXECUTION_TOKEN_PUBLIC_KEYS: `${publicKeyOf(oldKey)},${publicKeyOf(newKey)}` });
+    const oldExecutors = halm.stack.processes.filter((entry) => entry.service === 'executor' && entry.process.exitCode === null && entry.process.signalCode === null);
+    await stopProcesses(oldExecutors.map((entry) => entry.process));
+    // Step 2: a gateway signs with the new key.
+    const rotatedGateway = await halm.startMore(['gateway'], { EXECUTION_TOKEN_SIGNING_KEY: newKeyText });
+    const fromNew = (await (await authorize(rotatedGateway.urls.gateway!, agentKey, { ...payment, payload: { amount: 8, recipient: 'acme' }, context: CONFIDENT })).json()) as {
+      executionToken: string;
+    };
+    const kidOf = (token: string) => (JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString('utf8')) as { kid: string }).kid;
+    expect(kidOf(fromNew.executionToken)).toBe(sha256Hex(publicKeyOf(newKey)).slice(0, 16));
+    expect(kidOf(fromOld.executionToken)).toBe(sha256Hex(publicKeyOf(oldKey)).slice(0, 16));
+
+    const oldToken = await execute(agentKey, { executionToken: fromOld.executionToken, idempotencyKey: 'rot-old', action: payment });
+    const newToken = await execute(agentKey, { executionToken: fromNew.executionToken, idempotencyKey: 'rot-new', action: { ...payment, payload: { amount: 8, recipient: 'acme' } } });
+    expect([oldToken.status, newToken.status]).toEqual([200, 200]);
+    expect((await ledgerOf(tenantId)).filter((event) => event.type === 'ExecutionStarted')).toHaveLength(2);
+    expect(rotatedExecutors.processes).toHaveLength(1);
   });
 });

@@ -13,7 +13,10 @@ import {
   type ExecutionView,
   type LedgerEvent,
   type ReportRequest,
+  type RpcFailure,
   type Topology,
+  type AnomalyKind,
+  type AnomalySeverity,
 } from '@halm/contracts';
 import {
   actionDigest,
@@ -26,12 +29,45 @@ import {
   verifyingKeyFrom,
   type ExecutionTokenClaims,
 } from '@halm/domain';
-import { NATS_CONNECTION, RpcClient, RpcError, TOPOLOGY } from '@halm/messaging';
+import { AnomalyReporter, LockdownState, LockdownUnknownError, NATS_CONNECTION, RpcClient, RpcError, TOPOLOGY } from '@halm/messaging';
 import { LOGGER, SETTINGS } from '@halm/platform';
 import type { Logger } from 'pino';
 import { ConnectorAbortedError, type Connector, type ConnectorResult } from './connectors';
 import { CONNECTORS, EXECUTOR_ID } from './executor.tokens';
 import type { ExecutorSettings } from './executor.settings';
+
+/** Thrown inside the gate when a recorded answer replaces the refusal that would otherwise follow. */
+class AnswerInstead extends Error {
+  constructor(readonly view: ExecutionView) {
+    super('answered from the ledger');
+  }
+}
+
+/**
+ * The refusals that are anomalies. A bad signature, a token for another action or another
+ * tenant, a replay and an attempt during lockdown are what an attacker or a broken agent
+ * does: critical. An expired token or one for a proposal that may not execute is more often
+ * a slow or confused agent: a warning, kept as evidence.
+ */
+const ANOMALY_OF: Partial<Record<RpcFailure['code'], { kind: AnomalyKind; severity: AnomalySeverity }>> = {
+  TOKEN_INVALID: { kind: 'INVALID_EXECUTION_TOKEN', severity: 'critical' },
+  TOKEN_WRONG_ACTION: { kind: 'INVALID_EXECUTION_TOKEN', severity: 'critical' },
+  TOKEN_EXPIRED: { kind: 'INVALID_EXECUTION_TOKEN', severity: 'warning' },
+  NOT_EXECUTABLE: { kind: 'INVALID_EXECUTION_TOKEN', severity: 'warning' },
+  TOKEN_WRONG_TENANT: { kind: 'CROSS_TENANT_ACCESS', severity: 'critical' },
+  TOKEN_ALREADY_USED: { kind: 'REPLAYED_EXECUTION_TOKEN', severity: 'critical' },
+  LOCKDOWN_ACTIVE: { kind: 'EXECUTION_DURING_LOCKDOWN', severity: 'critical' },
+};
+
+/** The claims of a token, read without trusting them: evidence only. */
+const claimsOf = (token: string): Partial<ExecutionTokenClaims> | null => {
+  try {
+    const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as unknown;
+    return claims !== null && typeof claims === 'object' ? (claims as Partial<ExecutionTokenClaims>) : null;
+  } catch {
+    return null;
+  }
+};
 
 /** The public keys tokens are verified with, by key id (derived from the key as the gateway derives it). */
 export const verifyingKeysFrom = (list: string): Map<string, KeyObject> =>
@@ -54,8 +90,11 @@ export const verifyingKeysFrom = (list: string): Map<string, KeyObject> =>
 @Injectable()
 export class ExecutionGate implements OnModuleDestroy {
   private readonly verifyingKeys: Map<string, KeyObject>;
-  /** Executions this process is performing right now: the in-doubt sweep leaves them alone. */
-  readonly inFlight = new Set<string>();
+  /**
+   * Executions this process may be performing right now, with how many of its requests hold
+   * each (a duplicate holds it while its start is in flight): the in-doubt sweep leaves them alone.
+   */
+  private readonly holds = new Map<string, number>();
   private readonly stopping = new AbortController();
 
   constructor(
@@ -65,16 +104,29 @@ export class ExecutionGate implements OnModuleDestroy {
     @Inject(SETTINGS) private readonly settings: ExecutorSettings,
     @Inject(CONNECTORS) private readonly connectors: ReadonlyMap<string, Connector>,
     @Inject(EXECUTOR_ID) private readonly executorId: string,
+    private readonly lockdown: LockdownState,
+    private readonly anomalies: AnomalyReporter,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     this.verifyingKeys = verifyingKeysFrom(settings.EXECUTION_TOKEN_PUBLIC_KEYS);
   }
 
-  onModuleDestroy(): void {
+  async onModuleDestroy(): Promise<void> {
     this.stopping.abort();
+    await this.lockdown.stop();
   }
 
   async execute(request: ExecuteRequest, now = new Date()): Promise<ExecutionView> {
+    try {
+      return await this.gate(request, now);
+    } catch (error) {
+      if (error instanceof AnswerInstead) return error.view;
+      if (error instanceof RpcError) this.recordAnomaly(request, error);
+      throw error;
+    }
+  }
+
+  private async gate(request: ExecuteRequest, now: Date): Promise<ExecutionView> {
     const executionId = executionIdOf(request.tenantId, request.idempotencyKey);
     const digest = actionDigest(request.action.type, request.action.payload);
     const verification = verifyExecutionToken(request.executionToken, this.verifyingKeys, Math.floor(now.getTime() / 1000));
@@ -89,12 +141,57 @@ export class ExecutionGate implements OnModuleDestroy {
     const { claims, keyId } = verification;
     if (claims.tid !== request.tenantId) throw new RpcError('TOKEN_WRONG_TENANT', 'the execution token was issued to another tenant');
     if (claims.ad !== digest) throw new RpcError('TOKEN_WRONG_ACTION', 'the action is not the one the execution token was issued for (its digest differs)');
+    await this.refuseDuringLockdown(request.tenantId, executionId, digest);
 
     const connector = this.connectors.get(request.action.type);
     const started = await this.start(request, claims, keyId, executionId, digest, connector);
     if (!started) return this.awaitFirstAnswer(request.tenantId, executionId, digest);
     if (!connector) return executionViewOf(started, null);
     return this.perform(started, connector, request.action.payload);
+  }
+
+  /**
+   * Nothing starts while a lockdown is in force, and nothing starts when the state cannot be
+   * read (fail closed). The ledger refuses a start after an engage event too; this check
+   * spares it the work and answers at once. A retry of an execution recorded before the
+   * lockdown still gets its first answer: answering is not executing.
+   */
+  private async refuseDuringLockdown(tenantId: string, executionId: string, digest: string): Promise<void> {
+    let reason: string;
+    try {
+      const status = await this.lockdown.check(tenantId);
+      if (!status.active) return;
+      reason = `lockdown ${status.lockdownId} (${status.scope}) is in force: ${status.reason}`;
+    } catch (error) {
+      if (!(error instanceof LockdownUnknownError)) throw error;
+      throw new RpcError('UNAVAILABLE', `${error.message}; refusing to execute (fail closed)`);
+    }
+    const earlier = await this.recorded(tenantId, executionId);
+    if (earlier) {
+      this.answerFor(earlier, digest);
+      throw new AnswerInstead(executionViewOf(earlier.started, earlier.completed));
+    }
+    throw new RpcError('LOCKDOWN_ACTIVE', reason);
+  }
+
+  /** Refusals that look like misuse are recorded as anomalies, with their evidence; the lockdown controller counts the critical ones. */
+  private recordAnomaly(request: ExecuteRequest, error: RpcError): void {
+    const anomaly = ANOMALY_OF[error.code];
+    if (!anomaly) return;
+    const tokenHash = sha256Hex(request.executionToken);
+    const claims = claimsOf(request.executionToken);
+    const evidence = {
+      refusal: error.code,
+      detail: error.message,
+      tokenSha256: tokenHash,
+      ...(claims ? { tokenId: claims.jti, tokenTenantId: claims.tid, proposalId: claims.pid, decisionHash: claims.dh } : {}),
+      idempotencyKey: request.idempotencyKey,
+      actionType: request.action.type,
+      requestedBy: request.requestedBy,
+    };
+    // One anomaly per token, key and refusal: a client retrying the same refused request is not a new attack.
+    const anomalyId = `exec.${sha256Hex(`${tokenHash}\u0000${request.idempotencyKey}\u0000${error.code}`).slice(0, 32)}`;
+    void this.anomalies.report(request.tenantId, anomaly.kind, anomaly.severity, evidence, { kind: 'kernel', id: this.executorId }, anomalyId);
   }
 
   /** The agent's outcome of an execution it performed itself. */
@@ -111,6 +208,21 @@ export class ExecutionGate implements OnModuleDestroy {
     if (start.performer !== 'agent') throw new RpcError('CONFLICT', `the kernel performs execution ${request.executionId} (${start.connector}); it takes no report`);
     const completed = await this.complete(request.tenantId, start, { outcome: request.outcome, result: request.detail }, request.reportedBy, now);
     return completed;
+  }
+
+  /** Whether a request of this process may be performing the execution. */
+  isInFlight(executionId: string): boolean {
+    return this.holds.has(executionId);
+  }
+
+  private hold(executionId: string): void {
+    this.holds.set(executionId, (this.holds.get(executionId) ?? 0) + 1);
+  }
+
+  private release(executionId: string): void {
+    const remaining = (this.holds.get(executionId) ?? 1) - 1;
+    if (remaining > 0) this.holds.set(executionId, remaining);
+    else this.holds.delete(executionId);
   }
 
   /** Records the start; null when another request with the same key (or this one, before) recorded it first. */
@@ -137,18 +249,18 @@ export class ExecutionGate implements OnModuleDestroy {
       requestedBy: request.requestedBy,
     };
     const append: AppendRequest = { tenantId: request.tenantId, eventId: startedEventIdOf(executionId), type: 'ExecutionStarted', recordedAt: new Date().toISOString(), data };
-    if (connector) this.inFlight.add(executionId);
+    if (connector) this.hold(executionId);
     let reply: AppendReply;
     try {
       reply = await this.rpc.request<AppendRequest, AppendReply>(this.topology.appendSubject, append, this.settings.APPEND_TIMEOUT_MS);
     } catch (error) {
-      this.inFlight.delete(executionId);
+      if (connector) this.release(executionId);
       // The key's execution exists already (its start left the ledger's recent memory): answer from it.
       if (error instanceof RpcError && error.code === 'CONFLICT' && /has started already/.test(error.message)) return null;
       throw error;
     }
     if (reply.duplicate) {
-      this.inFlight.delete(executionId);
+      if (connector) this.release(executionId);
       return null;
     }
     return { ...append, data, height: reply.height, hash: reply.hash, prevHash: reply.prevHash };
@@ -173,7 +285,7 @@ export class ExecutionGate implements OnModuleDestroy {
       }
       return await this.complete(started.tenantId, start, outcome, { kind: 'kernel', id: this.executorId }, new Date());
     } finally {
-      this.inFlight.delete(start.executionId);
+      this.release(start.executionId);
     }
   }
 

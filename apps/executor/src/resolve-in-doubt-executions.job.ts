@@ -66,7 +66,7 @@ export class ResolveInDoubtExecutionsJob implements OnApplicationBootstrap, OnMo
   }
 
   private async abandoned(row: ExecutionRow): Promise<boolean> {
-    if (this.gate.inFlight.has(row.executionId)) return false;
+    if (this.gate.isInFlight(row.executionId)) return false;
     if (row.executorId === this.executorId) return true;
     return row.executorId === null || !(await this.liveness.isAlive(row.executorId));
   }
