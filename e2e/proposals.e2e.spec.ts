@@ -67,7 +67,7 @@ describe('reading proposals through the gateway', () => {
       payload: { amount: 50_000, recipient: 'acme' },
       context: { confidenceScore: 0.95 },
       // the tenant's ledger starts with its default policy, so the decision's height is whatever follows it
-      history: [{ type: 'DecisionRecorded', height: expect.any(Number), recordedAt: decided.decidedAt }],
+      history: [{ type: 'DecisionRecorded', height: expect.any(Number), hash: expect.stringMatching(/^[0-9a-f]{64}$/), recordedAt: decided.decidedAt }],
     });
   });
 
@@ -133,8 +133,8 @@ describe('reading proposals through the gateway', () => {
     const body = (await response.json()) as { lifecycle: string; allowed: boolean; updatedAt: string; history: unknown[] };
     expect(body).toMatchObject({ lifecycle: 'APPROVED', allowed: true, status: 'REQUIRE_HUMAN', updatedAt: approval.recordedAt });
     expect(body.history).toEqual([
-      { type: 'DecisionRecorded', height: appended.height - 1, recordedAt: decided.decidedAt },
-      { type: 'ProposalApproved', height: appended.height, recordedAt: approval.recordedAt, by: { kind: 'key', id: 'key_x' }, reason: 'ok' },
+      { type: 'DecisionRecorded', height: appended.height - 1, hash: appended.prevHash, recordedAt: decided.decidedAt },
+      { type: 'ProposalApproved', height: appended.height, hash: appended.hash, recordedAt: approval.recordedAt, by: { kind: 'key', id: 'key_x' }, reason: 'ok' },
     ]);
     expect(ms).toBeLessThan(15_000);
   });
