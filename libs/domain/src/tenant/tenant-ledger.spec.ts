@@ -267,6 +267,8 @@ describe('TenantLedger', () => {
       expect(ledger.check(start('prop_1', 'a'))).toEqual({ ok: true });
       expect(ledger.check(decided('prop_2'))).toEqual({ ok: true });
       expect(ledger.check(event('LockdownReleased', { lockdownId: 'lock_1', scope: 'tenant', reason: 'again', by: kernel }))).toMatchObject({ ok: false });
+      // A late retry of the released lockdown's engage must not lock the tenant again.
+      expect(ledger.check(engage('lock_1'))).toMatchObject({ ok: false, reason: expect.stringContaining('released already') });
     });
   });
 });

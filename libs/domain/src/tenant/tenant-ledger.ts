@@ -86,6 +86,8 @@ export class TenantLedger {
   private readonly executions = new Map<string, ExecutionRecord>();
   private readonly executionOfProposal = new Map<string, string>();
   private readonly lockdowns = new Map<string, LockdownRecord>();
+  /** Lockdown ids released already: a late retry of their engage must not lock the tenant again. */
+  private readonly releasedLockdowns = new Set<string>();
 
   constructor(readonly tenantId: string) {}
 
@@ -155,6 +157,7 @@ export class TenantLedger {
       }
       case 'LockdownEngaged': {
         const { lockdownId } = draft.data as { lockdownId: string };
+        if (this.releasedLockdowns.has(lockdownId)) return refuse(`lockdown ${lockdownId} was released already`);
         return this.lockdowns.has(lockdownId) ? refuse(`lockdown ${lockdownId} is engaged already`) : ok;
       }
       case 'LockdownReleased': {
@@ -276,9 +279,12 @@ export class TenantLedger {
         this.lockdowns.set(lockdownId, { lockdownId, scope, reason, engagedAt: event.recordedAt });
         return;
       }
-      case 'LockdownReleased':
-        this.lockdowns.delete((event.data as { lockdownId: string }).lockdownId);
+      case 'LockdownReleased': {
+        const { lockdownId } = event.data as { lockdownId: string };
+        this.lockdowns.delete(lockdownId);
+        this.releasedLockdowns.add(lockdownId);
         return;
+      }
       case 'AnomalyRecorded':
         return;
       case 'PolicyPublished': {
