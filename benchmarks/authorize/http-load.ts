@@ -129,18 +129,21 @@ export const requestOnce = async (target: HttpTarget): Promise<HttpAnswer> => {
 /**
  * `connections` connections send requests back to back for `durationMs`; a request started
  * before the deadline is waited for and counted. Connections are opened before the clock
- * starts and closed after, so neither is timed.
+ * starts and closed after, so neither is timed. With several targets (the same server, other
+ * credentials), connection i sends the request of target i modulo their number.
  */
-export const runLoad = async (target: HttpTarget, connections: number, durationMs: number): Promise<LoadRound> => {
-  const request = requestBytes(target);
-  const sockets = await Promise.all(Array.from({ length: connections }, () => Connection.open(target.port)));
+export const runLoad = async (target: HttpTarget | readonly HttpTarget[], connections: number, durationMs: number): Promise<LoadRound> => {
+  const targets = Array.isArray(target) ? target : [target as HttpTarget];
+  const requests = targets.map(requestBytes);
+  const sockets = await Promise.all(Array.from({ length: connections }, (_, index) => Connection.open(targets[index % targets.length]!.port)));
   const latenciesMs: number[] = [];
   let completed = 0;
   let failed = 0;
   const started = process.hrtime.bigint();
   const deadline = started + BigInt(Math.round(durationMs * 1e6));
   let lastAnswer = started;
-  const loop = async (connection: Connection): Promise<void> => {
+  const loop = async (connection: Connection, index: number): Promise<void> => {
+    const request = requests[index % requests.length]!;
     for (;;) {
       const sent = process.hrtime.bigint();
       if (sent >= deadline) return;
@@ -157,7 +160,7 @@ export const runLoad = async (target: HttpTarget, connections: number, durationM
     }
   };
   try {
-    await Promise.all(sockets.map(loop));
+    await Promise.all(sockets.map((socket, index) => loop(socket, index)));
   } finally {
     for (const socket of sockets) socket.close();
   }

@@ -13,19 +13,25 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { LedgerEvent, Topology } from '@halm/contracts';
 import { ensureLedgerStream } from '@halm/messaging';
 import { createDataSource, migrate, TenantDirectory } from '@halm/persistence';
-import { createTestDatabase, freeBasePort, isPortFree, openTestNats, repositoryRoot, startStack, stopProcesses, testNatsUrl, type RunningStack } from '@halm/testing';
+import { createTestDatabase, freeBasePort, isPortFree, openTestNats, repositoryRoot, startStack, stopProcesses, testNatsUrl, type RunningStack, type ServiceName } from '@halm/testing';
 import { Client } from 'pg';
 import { benchmarksDir } from '../harness';
 
 export interface Stacks extends AsyncDisposable {
   namespace: string;
   halm: { port: number; agentKey: string; tenantId: string };
+  /** Agent keys of further tenants, for the row that spreads the connections over tenants. */
+  otherAgentKeys: string[];
   floor: { port: number };
-  /** The height of the tenant's chain in the ledger stream. */
-  ledgerHeight(): Promise<number>;
-  /** The height the PostgreSQL projection has applied for the tenant. */
-  projectedHeight(): Promise<number>;
+  /** Every benchmark tenant: the first, then the others. */
+  tenantIds: string[];
+  /** The height of a tenant's chain in the ledger stream. */
+  ledgerHeight(tenantId: string): Promise<number>;
+  /** The height the PostgreSQL projection has applied for a tenant. */
+  projectedHeight(tenantId: string): Promise<number>;
   logsDir: string;
+  /** Every process each pipeline runs, by label (`gateway`, `floor server`, …), to read their CPU time. */
+  processes: { pipeline: 'Halm' | 'floor'; label: string; pid: number }[];
 }
 
 /** The floor's stream: file storage like the ledger, named so that the namespace's cleanup deletes it too. */
@@ -79,7 +85,8 @@ const spawnFloor = (role: 'server' | 'responder', environment: Record<string, st
     });
   });
 
-export const startStacks = async (log: (line: string) => void): Promise<Stacks> => {
+/** All six services by default, as Halm runs; `services` narrows that for profiling the authorize path alone. */
+export const startStacks = async (log: (line: string) => void, otherTenants: number, services?: readonly ServiceName[]): Promise<Stacks> => {
   const cleanups: (() => PromiseLike<unknown>)[] = [];
   const dispose = async () => {
     for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => undefined);
@@ -98,8 +105,8 @@ export const startStacks = async (log: (line: string) => void): Promise<Stacks> 
     const logsDir = join(repositoryRoot, '.halm', 'bench-logs', namespace);
     mkdirSync(logsDir, { recursive: true });
 
-    log(`authorize: starting Halm's six services (namespace ${namespace}) and the floor pipeline…`);
-    const stack: RunningStack = await startStack({ natsUrl: testNatsUrl(), databaseUrl: database.url, namespace, basePort: await freeBasePort(), logsDir, environment: deploymentSecrets() });
+    log(`authorize: starting Halm's services (${(services ?? ['all six']).join(', ')}; namespace ${namespace}) and the floor pipeline…`);
+    const stack: RunningStack = await startStack({ natsUrl: testNatsUrl(), databaseUrl: database.url, namespace, basePort: await freeBasePort(), logsDir, environment: deploymentSecrets(), ...(services ? { services } : {}) });
     cleanups.push(() => stack.stop());
     const floorPort = await freePort();
     const floorEnvironment = { NATS_URL: testNatsUrl(), FLOOR_REQUEST_SUBJECT: `${namespace}.floor.req.answer`, FLOOR_STREAM_SUBJECT: floorSubject, PORT: String(floorPort) };
@@ -113,6 +120,13 @@ export const startStacks = async (log: (line: string) => void): Promise<Stacks> 
     const directory = new TenantDirectory(dataSource);
     const tenant = await directory.createTenant('benchmark');
     const agentKey = (await directory.issueKey(tenant.id, ['agent'], 'benchmark agent')).secret;
+    const otherAgentKeys: string[] = [];
+    const tenantIds = [tenant.id];
+    for (let index = 1; index <= otherTenants; index += 1) {
+      const other = await directory.createTenant(`benchmark ${index + 1}`);
+      tenantIds.push(other.id);
+      otherAgentKeys.push((await directory.issueKey(other.id, ['agent'], 'benchmark agent')).secret);
+    }
     const client = new Client({ connectionString: database.url });
     await client.connect();
     cleanups.push(() => client.end());
@@ -121,14 +135,20 @@ export const startStacks = async (log: (line: string) => void): Promise<Stacks> 
     return {
       namespace,
       halm: { port: Number(new URL(stack.urls.gateway!).port), agentKey, tenantId: tenant.id },
+      otherAgentKeys,
       floor: { port: floorPort },
       logsDir,
-      ledgerHeight: async () => {
-        const last = await manager.streams.getMessage(nats.topology.ledgerStream, { last_by_subj: nats.topology.ledgerSubject(tenant.id) });
+      tenantIds,
+      processes: [
+        ...stack.processes.map((entry) => ({ pipeline: 'Halm' as const, label: entry.label, pid: entry.process.pid ?? 0 })),
+        ...floorProcesses.map((child, index) => ({ pipeline: 'floor' as const, label: index === 0 ? 'floor responder' : 'floor server', pid: child.pid ?? 0 })),
+      ],
+      ledgerHeight: async (tenantId) => {
+        const last = await manager.streams.getMessage(nats.topology.ledgerStream, { last_by_subj: nats.topology.ledgerSubject(tenantId) });
         return last ? last.json<LedgerEvent>().height : 0;
       },
-      projectedHeight: async () => {
-        const result = await client.query<{ height: number }>('SELECT height FROM ledger_projection_heads WHERE tenant_id = $1', [tenant.id]);
+      projectedHeight: async (tenantId) => {
+        const result = await client.query<{ height: number }>('SELECT height FROM ledger_projection_heads WHERE tenant_id = $1', [tenantId]);
         return result.rows[0]?.height ?? 0;
       },
       [Symbol.asyncDispose]: dispose,
