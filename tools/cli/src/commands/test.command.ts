@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureNats, ensurePostgres, ensurePythonRequests, type Dependency } from '../infrastructure';
+import { ensureChromium, ensureNats, ensurePostgres, ensurePythonRequests, type Dependency } from '../infrastructure';
 import { repositoryRoot, stateDir } from '../paths';
 
 export const TIERS = ['lint', 'typecheck', 'unit', 'integration', 'e2e'] as const;
@@ -56,7 +56,10 @@ export const test = async (options: TestOptions, log: (line: string) => void): P
     for (const tier of options.tiers) {
       const started = performance.now();
       log(`\n── ${tier} ──`);
-      if (tier === 'e2e') await ensurePythonRequests(log);
+      if (tier === 'e2e') {
+        await ensurePythonRequests(log);
+        await ensureChromium(log);
+      }
       let result: Omit<TierResult, 'tier' | 'seconds'>;
       if (tier === 'lint') {
         // The module-boundary rule reads Nx's project graph, which `nx show projects` computes.
