@@ -136,23 +136,47 @@ export const runLoad = async (target: HttpTarget | readonly HttpTarget[], connec
   const targets = Array.isArray(target) ? target : [target as HttpTarget];
   const requests = targets.map(requestBytes);
   const sockets = await Promise.all(Array.from({ length: connections }, (_, index) => Connection.open(targets[index % targets.length]!.port)));
+  return drive(sockets, durationMs, (index) => requests[index % requests.length]);
+};
+
+/**
+ * Like `runLoad`, but every request is asked of `next` (given the connection's index), so each
+ * can differ — a new token, a new idempotency key. A connection stops when `next` has nothing
+ * more or the time is up; `onAnswer` sees every answer.
+ */
+export const runRequests = async (
+  port: number,
+  connections: number,
+  durationMs: number,
+  next: (connection: number) => Buffer | undefined,
+  onAnswer?: (answer: { status: number; body: Buffer }) => void,
+): Promise<LoadRound> => drive(await Promise.all(Array.from({ length: connections }, () => Connection.open(port))), durationMs, next, onAnswer);
+
+const drive = async (
+  sockets: Connection[],
+  durationMs: number,
+  next: (connection: number) => Buffer | undefined,
+  onAnswer?: (answer: { status: number; body: Buffer }) => void,
+): Promise<LoadRound> => {
   const latenciesMs: number[] = [];
   let completed = 0;
   let failed = 0;
   const started = process.hrtime.bigint();
-  const deadline = started + BigInt(Math.round(durationMs * 1e6));
+  const deadline = Number.isFinite(durationMs) ? started + BigInt(Math.round(durationMs * 1e6)) : undefined;
   let lastAnswer = started;
   const loop = async (connection: Connection, index: number): Promise<void> => {
-    const request = requests[index % requests.length]!;
     for (;;) {
       const sent = process.hrtime.bigint();
-      if (sent >= deadline) return;
+      if (deadline !== undefined && sent >= deadline) return;
+      const request = next(index);
+      if (!request) return;
       try {
         const answer = await connection.send(request);
         lastAnswer = process.hrtime.bigint();
         latenciesMs.push(Number(lastAnswer - sent) / 1e6);
         if (answer.status === 200) completed += 1;
         else failed += 1;
+        onAnswer?.(answer);
       } catch {
         failed += 1;
         return;
@@ -165,7 +189,7 @@ export const runLoad = async (target: HttpTarget | readonly HttpTarget[], connec
     for (const socket of sockets) socket.close();
   }
   const elapsedMs = Number(lastAnswer - started) / 1e6;
-  return { connections, perSecond: elapsedMs > 0 ? (completed * 1000) / elapsedMs : 0, completed, failed, latenciesMs, elapsedMs };
+  return { connections: sockets.length, perSecond: elapsedMs > 0 ? (completed * 1000) / elapsedMs : 0, completed, failed, latenciesMs, elapsedMs };
 };
 
 /** The value below which `fraction` of the sorted values lie (nearest rank). */

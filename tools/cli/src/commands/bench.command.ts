@@ -35,6 +35,12 @@ export const BENCHMARKS: readonly Benchmark[] = [
     script: 'authorize.bench.js',
     needsNatsAndPostgres: true,
   },
+  {
+    name: 'execute',
+    description: 'POST /api/kernel/execute with idempotency keys (new executions and retries) vs a Fastify + two NATS requests + JetStream publish floor, at 1 and 50 connections',
+    script: 'execute.bench.js',
+    needsNatsAndPostgres: true,
+  },
 ];
 
 const benchmarksDir = join(repositoryRoot, 'benchmarks');
