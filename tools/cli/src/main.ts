@@ -1,4 +1,5 @@
 import { isValidNamespace, TENANT_ID_PATTERN, topology } from '@halm/contracts';
+import { publicKeyOf, signingKeyFrom } from '@halm/domain';
 import { connectNats } from '@halm/messaging';
 import { newSigningKey } from '@halm/testing';
 import { createDataSource, TenantDirectory, API_KEY_ROLES, type ApiKeyRole } from '@halm/persistence';
@@ -21,7 +22,8 @@ const USAGE = `Usage: ./halm <command>
                               issue an API key (roles: ${API_KEY_ROLES.join(', ')}); prints the secret once
   keys revoke <tenantId> <keyId>
   keys signing                print a new Ed25519 key for EXECUTION_TOKEN_SIGNING_KEY (gateways sign execution tokens with it)
-                              or LEDGER_SIGNING_KEY (ledgers sign checkpoints with it)
+                              or LEDGER_SIGNING_KEY (ledgers sign checkpoints with it); its public key goes to stderr
+                              (executors list it in EXECUTION_TOKEN_PUBLIC_KEYS)
   keys public                 print the ledger's checkpoint public keys (from a running ledger, else from .halm/demo.env)
   export <tenantId> [--out <file>]
                               write a tenant's events, signed checkpoints and consistency proofs to a file
@@ -108,8 +110,10 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
   },
   keys: async ([verb, tenantId, third, label]) => {
     if (verb === 'signing') {
-      // A new execution-token signing key for EXECUTION_TOKEN_SIGNING_KEY; nothing is stored.
-      log(newSigningKey());
+      // A new signing key on stdout; its public key (for EXECUTION_TOKEN_PUBLIC_KEYS or a verifier) on stderr. Nothing is stored.
+      const signingKey = newSigningKey();
+      log(signingKey);
+      process.stderr.write(`public key: ${publicKeyOf(signingKeyFrom(signingKey))}\n`);
       return 0;
     }
     if (verb === 'public') {

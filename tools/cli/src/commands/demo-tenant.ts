@@ -49,11 +49,23 @@ export const signingKeyFor = (envFile: string): string =>
 export const ledgerSigningKeyFor = (envFile: string): string =>
   (existsSync(envFile) ? parseEnvFile(envFile)['LEDGER_SIGNING_KEY'] : undefined) || newSigningKey();
 
+/** The executors' webhook signing secret: kept from an earlier run, so receivers set up with it keep verifying. */
+export const webhookSecretFor = (envFile: string): string =>
+  (existsSync(envFile) ? parseEnvFile(envFile)['WEBHOOK_SIGNING_SECRET'] : undefined) || randomBytes(32).toString('base64url');
+
 /** The deployment's operator key (for POST /api/admin/tenants): kept from an earlier run, else new. */
 export const operatorKeyFor = (envFile: string): string =>
   (existsSync(envFile) ? parseEnvFile(envFile)['HALM_OPERATOR_KEY'] : undefined) || `halm_op_${randomBytes(24).toString('base64url')}`;
 
-export const writeDemoEnv = (envFile: string, gatewayUrl: string, tenant: DemoTenant, operatorKey: string, signingKey: string, ledgerSigningKey: string): void => {
+/** What a local deployment keeps between runs of ./halm up. */
+export interface DeploymentSecrets {
+  operatorKey: string;
+  signingKey: string;
+  ledgerSigningKey: string;
+  webhookSecret: string;
+}
+
+export const writeDemoEnv = (envFile: string, gatewayUrl: string, tenant: DemoTenant, { operatorKey, signingKey, ledgerSigningKey, webhookSecret }: DeploymentSecrets): void => {
   writeFileSync(
     envFile,
     [
@@ -66,6 +78,7 @@ export const writeDemoEnv = (envFile: string, gatewayUrl: string, tenant: DemoTe
       `EXECUTION_TOKEN_SIGNING_KEY=${signingKey}`,
       `LEDGER_SIGNING_KEY=${ledgerSigningKey}`,
       `HALM_LEDGER_PUBLIC_KEY=${publicKeyOf(signingKeyFrom(ledgerSigningKey))}`,
+      `WEBHOOK_SIGNING_SECRET=${webhookSecret}`,
       '',
     ].join('\n'),
     { mode: 0o600 },

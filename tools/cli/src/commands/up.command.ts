@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { ensureNats, ensurePostgres, type Dependency } from '../infrastructure';
 import { isPortFree, SERVICES, servicePort, startStack, type RunningStack } from '@halm/testing';
 import { demoEnvFile, logsDir, stateDir } from '../paths';
-import { ensureDemoTenant, ledgerSigningKeyFor, operatorKeyFor, signingKeyFor, writeDemoEnv } from './demo-tenant';
+import { ensureDemoTenant, ledgerSigningKeyFor, operatorKeyFor, signingKeyFor, webhookSecretFor, writeDemoEnv } from './demo-tenant';
 import { runMigrations } from './migrate.command';
 
 export interface UpOptions {
@@ -60,19 +60,20 @@ export const up = async (options: UpOptions, log: (line: string) => void): Promi
     const operatorKey = operatorKeyFor(demoEnvFile);
     const signingKey = signingKeyFor(demoEnvFile);
     const ledgerSigningKey = ledgerSigningKeyFor(demoEnvFile);
+    const webhookSecret = webhookSecretFor(demoEnvFile);
     starting = startStack({
       natsUrl: nats.url,
       databaseUrl: postgres.url,
       namespace: options.namespace,
       basePort: options.basePort,
       logsDir,
-      environment: { OPERATOR_API_KEY: operatorKey, EXECUTION_TOKEN_SIGNING_KEY: signingKey, LEDGER_SIGNING_KEY: ledgerSigningKey },
+      environment: { OPERATOR_API_KEY: operatorKey, EXECUTION_TOKEN_SIGNING_KEY: signingKey, LEDGER_SIGNING_KEY: ledgerSigningKey, WEBHOOK_SIGNING_SECRET: webhookSecret },
     });
     stack = await starting;
     if (stopping) return await untilShutdownExits();
     const { tenant, created } = await ensureDemoTenant(postgres.url, demoEnvFile);
     const gatewayUrl = stack.urls.gateway!;
-    writeDemoEnv(demoEnvFile, gatewayUrl, tenant, operatorKey, signingKey, ledgerSigningKey);
+    writeDemoEnv(demoEnvFile, gatewayUrl, tenant, { operatorKey, signingKey, ledgerSigningKey, webhookSecret });
     for (const entry of stack.processes) log(`  ${entry.label.padEnd(20)} ${entry.url}   (health: /health, metrics: /metrics)`);
     log('');
     log(`Halm is up. ${created ? 'Created' : 'Reusing'} demo tenant ${tenant.tenantId}; keys are in .halm/demo.env`);
