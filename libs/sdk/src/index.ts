@@ -1,0 +1,3 @@
+export * from './errors';
+export * from './halm-client';
+export * from './wire-types';
