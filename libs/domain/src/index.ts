@@ -38,6 +38,19 @@ export * from './ledger/checkpoint';
 export * from './executions/execution-view';
 export * from './ledger/ledger-export';
 export * from './ledger/export-verification';
+export { type ReplayDifference, jsonDifferences, sameJson } from './replay/json-differences';
+export {
+  type DecisionReplayResult,
+  type HeightRange,
+  REPLAY_VERDICTS,
+  type ReplayReport,
+  type ReplaySummary,
+  type ReplayVerdict,
+  DecisionReplay,
+  replayDecisions,
+} from './replay/decision-replay';
+export { type WhatIfChange, type WhatIfOutcome, type WhatIfReport, WhatIfReplay, whatIf } from './replay/what-if-replay';
+export { type KernelReading, type SimulatedRequest, SimulatedKernel } from './replay/simulated-kernel';
 export * from './integrity/invariants';
 export * from './integrity/integrity-state';
 export * from './integrity/check-integrity';
