@@ -170,6 +170,20 @@ export class LedgerStore {
     return events;
   }
 
+  /**
+   * A tenant's events in order, one at a time, from its first up to `untilHeight` (default: its
+   * last event when the read starts): a long history is folded as it arrives, never held whole.
+   */
+  async *events(tenantId: string, untilHeight?: number): AsyncGenerator<LedgerEvent> {
+    const head = await this.head(tenantId);
+    if (head.sequence === 0 || untilHeight === 0) return;
+    for await (const { event } of this.stream(this.topology.ledgerSubject(tenantId), 0, head.sequence)) {
+      if (untilHeight !== undefined && event.height > untilHeight) return;
+      yield event;
+      if (untilHeight !== undefined && event.height >= untilHeight) return;
+    }
+  }
+
   /** Every event of the stream, all tenants, in stream order, up to the last one stored when it starts. */
   async *readAll(): AsyncGenerator<LedgerEvent> {
     const last = (await this.manager.streams.info(this.topology.ledgerStream)).state.last_seq;
