@@ -4,6 +4,7 @@ export * from './admin.dto';
 export * from './authorize-request.dto';
 export * from './decision';
 export * from './execute-request.dto';
+export * from './integrity';
 export * from './ledger-event';
 export * from './messages';
 export * from './topology';

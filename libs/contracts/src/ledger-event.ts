@@ -18,6 +18,7 @@ export interface LedgerEvent extends UnsealedLedgerEvent {
 
 import type { ActionType } from './action-types';
 import type { Decision, Proposal } from './decision';
+import type { IntegrityCheckRecordedData } from './integrity';
 
 /** Every kind of event a tenant's ledger holds. Past tense: each records something that happened. */
 export const LEDGER_EVENT_TYPES = [
@@ -33,6 +34,7 @@ export const LEDGER_EVENT_TYPES = [
   'LockdownEngaged',
   'LockdownReleased',
   'AnomalyRecorded',
+  'IntegrityCheckRecorded',
 ] as const;
 
 export type LedgerEventType = (typeof LEDGER_EVENT_TYPES)[number];
@@ -81,6 +83,8 @@ export interface LedgerEventData {
   LockdownReleased: { lockdownId: string; scope: LockdownScope; reason: string; by: Actor };
   /** Something the kernel refused that looks like misuse or a fault, with its evidence; critical ones count towards lockdown. */
   AnomalyRecorded: { anomalyId: string; kind: AnomalyKind; severity: AnomalySeverity; evidence: Record<string, unknown>; detectedBy: Actor };
+  /** A run of the integrity monitor, in the kernel's own chain (KERNEL_TENANT_ID): what it examined and what it found. */
+  IntegrityCheckRecorded: IntegrityCheckRecordedData;
 }
 
 export const ANOMALY_SEVERITIES = ['warning', 'critical'] as const;

@@ -35,6 +35,8 @@ export interface Topology {
   readonly lockdownEngageSubject: string;
   readonly lockdownReleaseSubject: string;
   readonly lockdownStatusSubject: string;
+  /** `integrity.req.check`: gateway, CLI → integrity-monitor; a check now, of one tenant or all. */
+  readonly integrityCheckSubject: string;
   /** Core NATS: a key was revoked; every gateway drops it from its cache at once. */
   readonly keyRevokedSubject: string;
   /** Core NATS: the projection changed a tenant's proposal (`{ proposalId, lifecycle }`); gateways wake long-polls on it. */
@@ -85,6 +87,7 @@ export const topology = (namespace = ''): Topology => {
     lockdownEngageSubject: `${prefix}lockdown.req.engage`,
     lockdownReleaseSubject: `${prefix}lockdown.req.release`,
     lockdownStatusSubject: `${prefix}lockdown.req.status`,
+    integrityCheckSubject: `${prefix}integrity.req.check`,
     keyRevokedSubject: `${prefix}gateway.evt.key-revoked`,
     proposalUpdatedSubject: (tenantId) => {
       if (!TENANT_ID_PATTERN.test(tenantId)) throw new Error(`invalid tenant id '${tenantId}'`);

@@ -1,11 +1,10 @@
 import type { KeyObject } from 'node:crypto';
-import type { Decision, ExecutionCompletedData, ExecutionStartedData, LedgerEvent, LockdownScope, Proposal } from '@halm/contracts';
+import type { Decision, ExecutionCompletedData, ExecutionStartedData, InvariantName, LedgerEvent, LockdownScope, Proposal } from '@halm/contracts';
 import { canonicalize } from '../ledger/canonical-json';
 import { verifyCheckpoint } from '../ledger/checkpoint';
 import { hashEvent, sha256Hex } from '../ledger/hash-chain';
 import { eventLeafHash, leafHash, MerkleAccumulator } from '../ledger/merkle-tree';
 import type { Attestation, IntegrityState } from './integrity-state';
-import type { InvariantName } from './invariants';
 
 /** What breaks an invariant, one code per kind of finding. */
 export type ViolationCode =

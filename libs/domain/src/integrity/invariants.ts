@@ -1,16 +1,4 @@
-/** The six kernel invariants of the transparency page, by their published names, in its order. */
-export const INVARIANT_NAMES = [
-  'NO_SIDE_EFFECT_WITHOUT_ALLOW',
-  'EXECUTION_TOKEN_REQUIRED',
-  'DECISION_HASH_VALID',
-  'HASH_CHAIN_CONTINUOUS',
-  'LOCKDOWN_OVERRIDES_ALL',
-  'TENANT_ISOLATION_ENFORCED',
-] as const;
-
-export type InvariantName = (typeof INVARIANT_NAMES)[number];
-
-export const isInvariantName = (value: unknown): value is InvariantName => typeof value === 'string' && (INVARIANT_NAMES as readonly string[]).includes(value);
+import type { InvariantName } from '@halm/contracts';
 
 export interface InvariantDefinition {
   name: InvariantName;

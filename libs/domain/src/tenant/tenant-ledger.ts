@@ -165,6 +165,7 @@ export class TenantLedger {
         return this.lockdowns.has(lockdownId) ? ok : refuse(`lockdown ${lockdownId} is not in force`);
       }
       case 'AnomalyRecorded':
+      case 'IntegrityCheckRecorded':
         return ok;
       case 'PolicyPublished': {
         const { version, hash, manifest } = draft.data as { version: number; hash: string; manifest: ManifestDocument };
@@ -286,6 +287,7 @@ export class TenantLedger {
         return;
       }
       case 'AnomalyRecorded':
+      case 'IntegrityCheckRecorded':
         return;
       case 'PolicyPublished': {
         const { version, hash, manifest, proposalId } = event.data as { version: number; hash: string; manifest: ManifestDocument; proposalId: string | null };
