@@ -5,6 +5,10 @@ import { ApprovalEntity } from './entities/approval.entity';
 import { CheckpointEntity } from './entities/checkpoint.entity';
 import { DecisionEntity } from './entities/decision.entity';
 import { ExecutionEntity } from './entities/execution.entity';
+import { IncidentEntity } from './entities/incident.entity';
+import { IntegrityResultEntity } from './entities/integrity-result.entity';
+import { IntegrityRunEntity } from './entities/integrity-run.entity';
+import { IntegrityStateEntity } from './entities/integrity-state.entity';
 import { LedgerEventEntity } from './entities/ledger-event.entity';
 import { LedgerProjectionHeadEntity } from './entities/ledger-projection-head.entity';
 import { ProposalEntity } from './entities/proposal.entity';
@@ -12,6 +16,7 @@ import { TenantEntity } from './entities/tenant.entity';
 import { TenantsAndApiKeys1763700000000 } from './migrations/1763700000000-tenants-and-api-keys';
 import { ProposalProjection1763800000000 } from './migrations/1763800000000-proposal-projection';
 import { LedgerReadModels1763820000000 } from './migrations/1763820000000-ledger-read-models';
+import { IntegrityRunsAndIncidents1763950000000 } from './migrations/1763950000000-integrity-runs-and-incidents';
 
 export const ENTITIES = [
   TenantEntity,
@@ -23,8 +28,12 @@ export const ENTITIES = [
   ApprovalEntity,
   ExecutionEntity,
   CheckpointEntity,
+  IntegrityRunEntity,
+  IntegrityResultEntity,
+  IntegrityStateEntity,
+  IncidentEntity,
 ];
-export const MIGRATIONS = [TenantsAndApiKeys1763700000000, ProposalProjection1763800000000, LedgerReadModels1763820000000];
+export const MIGRATIONS = [TenantsAndApiKeys1763700000000, ProposalProjection1763800000000, LedgerReadModels1763820000000, IntegrityRunsAndIncidents1763950000000];
 
 /** A data source over Halm's tables. The schema changes only through migrations, never `synchronize`. */
 export const createDataSource = (url: string, poolSize = 10): DataSource =>

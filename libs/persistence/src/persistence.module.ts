@@ -6,11 +6,13 @@ import { CheckpointReadModel, LedgerEventReadModel } from './audit-read-model';
 import { CheckpointProjection } from './checkpoint-projection';
 import { createDataSource } from './data-source';
 import { ExecutionReadModel } from './execution-read-model';
+import { IntegrityReadModel } from './integrity-read-model';
+import { IntegrityStore } from './integrity-store';
 import { ProposalProjection } from './proposal-projection';
 import { ProposalReadModel } from './proposal-read-model';
 
 // Each takes only the pool.
-const OVER_THE_POOL = [ProposalProjection, ProposalReadModel, CheckpointProjection, ExecutionReadModel, LedgerEventReadModel, CheckpointReadModel] as const;
+const OVER_THE_POOL = [ProposalProjection, ProposalReadModel, CheckpointProjection, ExecutionReadModel, LedgerEventReadModel, CheckpointReadModel, IntegrityStore, IntegrityReadModel] as const;
 
 /** The service's PostgreSQL pool, initialised at start and checked by readiness. */
 @Global()
