@@ -9,7 +9,9 @@ import { test, TIERS, type Tier } from './commands/test.command';
 import { up } from './commands/up.command';
 import { exportLedger } from './commands/export.command';
 import { lockdown, parseLockdownArguments } from './commands/lockdown.command';
+import { parseReplayArguments, replay, whatIf } from './commands/replay.command';
 import { ledgerPublicKeys, verifyExportFile } from './commands/verify.command';
+import { verifyLive } from './commands/verify-live.command';
 import { DEFAULT_DATABASE_URL, DEFAULT_NATS_URL, demoEnvFile } from './paths';
 
 const USAGE = `Usage: ./halm <command>
@@ -31,6 +33,13 @@ const USAGE = `Usage: ./halm <command>
   verify <file> [--public-key <key>[,<key>…]] [--json]
                               verify an export offline with only the ledger's public keys (or HALM_LEDGER_PUBLIC_KEY);
                               exit 0 when intact, 1 naming each broken event or checkpoint, 2 when it cannot verify
+  verify --tenant <id> [--public-key <key>[,<key>…]] [--json]
+                              the same, live: the tenant's ledger read from the streams (keys: the running ledger's if none given)
+  replay <tenantId> [--from <height>] [--to <height>] [--json]   (or --file <export.json> instead of the tenant)
+                              re-evaluate every recorded decision with the policy snapshot it names: PASS, FAIL or UNKNOWN;
+                              exit 0 all PASS, 1 any FAIL, 3 only UNKNOWN besides PASS, 2 when it cannot run
+  what-if <tenantId> <manifest.yaml> [--from <height>] [--to <height>] [--json]   (or --file <export.json>)
+                              the decisions a candidate manifest would change; exit 0 none, 1 some, 2 when it cannot run
   lockdown status [--tenant <id>] [--json]
                               the lockdowns in force (exit 0 none, 1 one is in force, 2 cannot tell)
   lockdown engage|release --reason <text> (--tenant <id> | --global) [--json]
@@ -153,18 +162,33 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
   verify: async (args) => {
     const publicKeys: string[] = [];
     const files: string[] = [];
+    let tenantId: string | undefined;
     let json = false;
     for (let index = 0; index < args.length; index += 1) {
       const arg = args[index] as string;
       if (arg === '--json') json = true;
       else if (arg === '--public-key') publicKeys.push(...(args[(index += 1)] ?? '').split(','));
       else if (arg.startsWith('--public-key=')) publicKeys.push(...arg.slice('--public-key='.length).split(','));
-      else if (arg.startsWith('--')) return fail(`unknown option ${arg}; usage: ./halm verify <file> [--public-key <key>[,<key>…]] [--json]`);
+      else if (arg === '--tenant') tenantId = args[(index += 1)] ?? '';
+      else if (arg.startsWith('--')) return fail(`unknown option ${arg}; usage: ./halm verify <file> | --tenant <id> [--public-key <key>[,<key>…]] [--json]`);
       else files.push(arg);
     }
-    if (files.length !== 1) return fail('usage: ./halm verify <file> [--public-key <key>[,<key>…]] [--json]');
     if (publicKeys.length === 0) publicKeys.push(...(process.env['HALM_LEDGER_PUBLIC_KEY'] ?? '').split(','));
-    return verifyExportFile({ file: files[0] as string, publicKeys: publicKeys.map((key) => key.trim()).filter((key) => key !== ''), json }, log, fail);
+    const keys = publicKeys.map((key) => key.trim()).filter((key) => key !== '');
+    if (tenantId !== undefined) {
+      if (files.length !== 0 || !TENANT_ID_PATTERN.test(tenantId)) return fail('usage: ./halm verify --tenant <id> [--public-key <key>[,<key>…]] [--json]');
+      return verifyLive({ ...settings(), tenantId, publicKeys: keys, json, envFile: demoEnvFile }, log, fail);
+    }
+    if (files.length !== 1) return fail('usage: ./halm verify <file> [--public-key <key>[,<key>…]] [--json]');
+    return verifyExportFile({ file: files[0] as string, publicKeys: keys, json }, log, fail);
+  },
+  replay: (args) => {
+    const parsed = parseReplayArguments('replay', args);
+    return typeof parsed === 'string' ? Promise.resolve(fail(parsed)) : replay(settings(), parsed, log, fail);
+  },
+  'what-if': (args) => {
+    const parsed = parseReplayArguments('what-if', args);
+    return typeof parsed === 'string' ? Promise.resolve(fail(parsed)) : whatIf(settings(), parsed, log, fail);
   },
   lockdown: async (args) => {
     const parsed = parseLockdownArguments(args);

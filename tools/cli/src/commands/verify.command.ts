@@ -43,7 +43,12 @@ export const verifyExportFile = (options: VerifyOptions, log: (line: string) => 
     const unreadable = verifyLedgerExport(null, keys);
     report = { ...unreadable, problems: [{ code: 'BUNDLE_MALFORMED', message: `the file is not JSON: ${(error as Error).message}` }] };
   }
-  if (options.json) {
+  return printVerification(report, options.json, log);
+};
+
+/** The report as `./halm verify` prints it, offline or live; the exit code: 0 intact, 1 anything wrong. */
+export const printVerification = (report: ExportVerificationReport, json: boolean, log: (line: string) => void): number => {
+  if (json) {
     log(JSON.stringify(report, null, 2));
   } else {
     log(summary(report));
