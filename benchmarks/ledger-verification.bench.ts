@@ -14,7 +14,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { LedgerEvent } from '@halm/contracts';
-import { canonicalize, EMPTY_HEAD, eventLeafHash, MerkleAccumulator, verifyChain, verifyCheckpoint } from '@halm/domain';
+import { canonicalEventTexts, EMPTY_HEAD, eventLeafHash, leafHashOfText, MerkleAccumulator, verifyChain, verifyCheckpoint } from '@halm/domain';
 import { type Contender, describeMachine, formatNumber, machine, markdownTable, type Measurement, measureInterleaved, measureOptions, publish } from './harness';
 import { buildExport, checkSameBytes, type HashedBytes, hashedBytes, type LedgerExport, TENANT } from './ledger-verification/export';
 
@@ -49,6 +49,23 @@ const verifyAgainstCheckpoint = (file: LedgerExport): number => {
   const accumulator = new MerkleAccumulator();
   for (let index = 0; index < checkpoint.treeSize; index += 1) accumulator.append(eventLeafHash(file.events[index]!));
   return accumulator.root().toString('hex') === checkpoint.rootHash ? 0 : 1;
+};
+
+/**
+ * Both at once, as an auditor verifies an export: one canonicalization per event gives the
+ * text its hash covers and its Merkle leaf (`verifyChain`'s `onSealed`), then the root is
+ * compared with the signed checkpoint.
+ */
+const verifyChainAndCheckpoint = (file: LedgerExport): number => {
+  const checked = verifyCheckpoint(file.checkpoint, file.verifyingKeys);
+  if (!checked.ok) return 1;
+  const { checkpoint } = checked;
+  if (checkpoint.tenantId !== TENANT || checkpoint.treeSize > file.events.length) return 1;
+  const accumulator = new MerkleAccumulator();
+  const breaks = verifyChain(file.events, EMPTY_HEAD, TENANT, (sealed) => {
+    if (accumulator.size < checkpoint.treeSize) accumulator.append(leafHashOfText(sealed));
+  });
+  return breaks.length + (accumulator.root().toString('hex') === checkpoint.rootHash ? 0 : 1);
 };
 
 const mustHold = (problems: number, what: string): number => {
@@ -115,23 +132,22 @@ const rows = (file: LedgerExport, bytes: HashedBytes): Row[] => {
       what: `both of the above: ${formatNumber(2 * count + bytes.nodes.length)} digests`,
     },
     {
-      contender: contender('Halm: chain + Merkle + checkpoint', () => mustHold(verifyEventChain(events) + verifyAgainstCheckpoint(file), 'the whole verification')),
+      contender: contender('Halm: chain + Merkle + checkpoint', () => mustHold(verifyChainAndCheckpoint(file), 'the whole verification')),
       bytesPerPass: chainBytes + merkleBytes,
-      what: 'both of the above: what an offline auditor checks in an export',
+      what: 'both of the above in one pass, as an offline auditor checks an export: one RFC 8785 canonicalization per event gives the hashed text and the Merkle leaf',
       floor: 'floor: all bytes',
     },
     {
       contender: contender('reference: RFC 8785 alone', () => {
         let length = 0;
         for (let index = 0; index < count; index += 1) {
-          const { tenantId, height, prevHash, eventId, type, recordedAt, data, hash } = events[index]!;
-          length += canonicalize({ tenantId, height, prevHash, eventId, type, recordedAt, data }).length;
-          length += canonicalize({ tenantId, height, prevHash, eventId, type, recordedAt, data, hash }).length;
+          const texts = canonicalEventTexts(events[index]!);
+          length += texts.unsealed.length + texts.sealed.length;
         }
         return length;
       }),
       bytesPerPass: chainBytes + totalBytes(bytes.leaves) - count,
-      what: 'not a verification: only the two `canonicalize` calls per event that the whole verification makes, no hashing; MB/s of text produced',
+      what: 'not a verification: only the canonicalization the whole verification makes (`canonicalEventTexts`: both texts from one pass), no hashing; MB/s of text produced',
       floor: 'floor: all bytes',
       reference: true,
     },

@@ -1,9 +1,8 @@
 import type { KeyObject } from 'node:crypto';
 import type { LedgerEvent } from '@halm/contracts';
 import { verifyingKeyFrom } from '../tokens/execution-token';
-import { canonicalize } from './canonical-json';
 import { type SignedCheckpoint, verifyCheckpoint } from './checkpoint';
-import { GENESIS_HASH, hashEvent, sha256Hex } from './hash-chain';
+import { canonicalEventTexts, GENESIS_HASH, sha256Hex } from './hash-chain';
 import { LEDGER_EXPORT_FORMAT } from './ledger-export';
 import { rootsAtSizes, verifierLeafHash, verifyConsistency } from './merkle-verify';
 
@@ -93,12 +92,6 @@ const eventShapeProblem = (candidate: unknown): string | null => {
   return null;
 };
 
-// The leaf of RFC 9162 for an event: the UTF-8 of the RFC 8785 form of its eight stored fields.
-const leafOf = (event: LedgerEvent): Uint8Array => {
-  const { tenantId, height, prevHash, eventId, type, recordedAt, data, hash } = event;
-  return verifierLeafHash(Buffer.from(canonicalize({ tenantId, height, prevHash, eventId, type, recordedAt, data, hash }), 'utf8'));
-};
-
 const attempt = <T>(work: () => T): T | null => {
   try {
     return work();
@@ -168,15 +161,20 @@ const checkEvents = (tenantId: string | null, events: readonly unknown[], proble
   for (const { value } of shaped) if (!firstAtHeight.has(value.height)) firstAtHeight.set(value.height, value);
   const seen = new Set<number>();
   let previous: LedgerEvent | null = null;
-  for (const { value: event } of shaped) {
+  // A malformed event still takes its place in the tree: its leaf can match nothing the ledger signed.
+  const leaves: Uint8Array[] = events.map(() => new Uint8Array(32));
+  for (const { value: event, position } of shaped) {
     const at = { height: event.height, eventId: event.eventId };
     const named = `the event at height ${event.height} (${event.eventId})`;
     if (tenantId !== null && event.tenantId !== tenantId) {
       problems.push({ ...at, code: 'EVENT_WRONG_TENANT', message: `${named} belongs to tenant ${event.tenantId}, not ${tenantId}` });
     }
-    if (attempt(() => hashEvent(event)) !== event.hash) {
+    // One canonicalization gives both the text the hash covers and the Merkle leaf.
+    const texts = attempt(() => canonicalEventTexts(event));
+    if (texts === null || sha256Hex(texts.unsealed) !== event.hash) {
       problems.push({ ...at, code: 'EVENT_ALTERED', message: `${named} does not hash to its recorded hash: it was altered after it was recorded` });
     }
+    if (texts !== null) leaves[position] = verifierLeafHash(Buffer.from(texts.sealed, 'utf8'));
     const expected = previous ? previous.height + 1 : 1;
     if (event.height > expected) {
       const present = presentBetween(sortedHeights, expected, event.height - 1);
@@ -210,8 +208,6 @@ const checkEvents = (tenantId: string | null, events: readonly unknown[], proble
     seen.add(event.height);
     previous = event;
   }
-  // A malformed event still takes its place in the tree: its leaf can match nothing the ledger signed.
-  const leaves = events.map((candidate) => (eventShapeProblem(candidate) === null ? attempt(() => leafOf(candidate as LedgerEvent)) : null) ?? new Uint8Array(32));
   return { leaves, lastHeight: sortedHeights.at(-1) ?? 0 };
 };
 

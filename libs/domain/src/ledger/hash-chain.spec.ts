@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import type { LedgerEvent, LedgerEventType } from '@halm/contracts';
 import { canonicalize } from './canonical-json';
-import { chain, EMPTY_HEAD, type EventDraft, GENESIS_HASH, hashEvent, headOf, verifyChain } from './hash-chain';
+import { canonicalEventTexts, chain, EMPTY_HEAD, type EventDraft, GENESIS_HASH, hashEvent, headOf, verifyChain } from './hash-chain';
 
 const buildChain = (drafts: readonly EventDraft[], from = EMPTY_HEAD): LedgerEvent[] => {
   const events: LedgerEvent[] = [];
@@ -125,6 +125,32 @@ describe('the per-tenant hash chain', () => {
   });
 
   describe('laws', () => {
+    it('writes both canonical texts of an event exactly as canonicalize does, from one pass over its data', () => {
+      fc.assert(
+        fc.property(draftsArbitrary(1), fc.jsonValue({ maxDepth: 3 }), ([, drafts], strange) => {
+          for (const event of [...buildChain(drafts), { ...buildChain(drafts)[0]!, data: strange, height: strange as number }]) {
+            const { tenantId, height, prevHash, eventId, type, recordedAt, data, hash } = event;
+            expect(canonicalEventTexts(event)).toEqual({
+              unsealed: canonicalize({ tenantId, height, prevHash, eventId, type, recordedAt, data }),
+              sealed: canonicalize({ tenantId, height, prevHash, eventId, type, recordedAt, data, hash }),
+            });
+          }
+        }),
+      );
+    });
+
+    it('hands a verifier each sealed text, and finds the same breaks with or without it', () => {
+      fc.assert(
+        fc.property(draftsArbitrary(2), ([, drafts]) => {
+          const events = buildChain(drafts);
+          const tampered = [events[0]!, { ...events[1]!, recordedAt: '1999-01-01T00:00:00.000Z' }, ...events.slice(2)];
+          const sealed: string[] = [];
+          expect(verifyChain(tampered, EMPTY_HEAD, undefined, (text) => sealed.push(text))).toEqual(verifyChain(tampered));
+          expect(sealed).toEqual(tampered.map(({ tenantId, height, prevHash, eventId, type, recordedAt, data, hash }) => canonicalize({ tenantId, height, prevHash, eventId, type, recordedAt, data, hash })));
+        }),
+      );
+    });
+
     it('verifies every chain built with chain', () => {
       fc.assert(
         fc.property(draftsArbitrary(1), ([, drafts]) => {

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import type { LedgerEvent } from '@halm/contracts';
 import { canonicalize } from './canonical-json';
 import { chain, EMPTY_HEAD } from './hash-chain';
-import { consistencyProof, eventLeaf, eventLeafHash, inclusionProof, leafHash, MerkleAccumulator, merkleRoot, nodeHash } from './merkle-tree';
+import { consistencyProof, eventLeaf, eventLeafHash, inclusionProof, leafHash, leafHashOfText, MerkleAccumulator, merkleRoot, nodeHash } from './merkle-tree';
 
 // The RFC's definitions, written again here from RFC 9162 section 2.1 on the leaves' bytes, so
 // the expected values do not come from the code under test.
@@ -29,6 +29,12 @@ const data = Array.from({ length: 200 }, (_, index) => Buffer.from(`event ${inde
 const leafHashes = data.map(leafOf);
 
 describe('merkle tree (RFC 9162 section 2.1)', () => {
+  it('hashes a leaf given as text like the same text given as UTF-8 bytes', () => {
+    fc.assert(fc.property(fc.string({ unit: 'binary' }), (text) => {
+      expect(leafHashOfText(text)).toEqual(leafHash(Buffer.from(text, 'utf8')));
+    }));
+  });
+
   describe('hashing', () => {
     it('hashes a leaf as SHA-256 of 0x00 and the leaf bytes', () => {
       expect(hex(leafHash(Buffer.from('abc')))).toBe(hex(sha256(Buffer.from('\u0000abc', 'latin1'))));

@@ -16,6 +16,9 @@ const NODE_PREFIX = Uint8Array.of(0x01);
 /** RFC 9162: the hash of a leaf is SHA-256(0x00 || leaf bytes). */
 export const leafHash = (leaf: Uint8Array): Buffer => createHash('sha256').update(LEAF_PREFIX).update(leaf).digest();
 
+/** `leafHash` of the UTF-8 of `text`, without copying the text into a buffer first. */
+export const leafHashOfText = (text: string): Buffer => createHash('sha256').update(LEAF_PREFIX).update(text, 'utf8').digest();
+
 /** RFC 9162: the hash of an interior node is SHA-256(0x01 || left || right). */
 export const nodeHash = (left: Uint8Array, right: Uint8Array): Buffer => createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest();
 
