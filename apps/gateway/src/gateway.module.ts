@@ -17,9 +17,10 @@ import { OperatorGuard } from './operator.guard';
 import { PoliciesController } from './policies.controller';
 import { ProposalUpdates } from './proposal-updates';
 import { ProposalsController } from './proposals.controller';
+import { ReplayModule } from './replay/replay.module';
 
 @Module({
-  imports: [NatsModule.forRoot('gateway'), PersistenceModule.forRoot(), LockdownAdminModule],
+  imports: [NatsModule.forRoot('gateway'), PersistenceModule.forRoot(), LockdownAdminModule, ReplayModule],
   controllers: [AuthorizeController, ExecutionsController, AdminController, ProposalsController, ApprovalsController, PoliciesController, ...API_DOCS_CONTROLLERS, AuditController],
   providers: [
     ApiKeyGuard,

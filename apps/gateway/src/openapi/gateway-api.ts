@@ -33,6 +33,7 @@ import type { VerdictView } from '../approvals.controller';
 import type { GatewaySettings } from '../gateway.settings';
 import { LOCKDOWN_GUARD_DOC, LOCKDOWN_PROPERTY_DESCRIPTIONS, LOCKDOWN_ROUTES, LOCKDOWN_SCHEMAS } from '../lockdown/lockdown-api';
 import { LockdownAdminGuard } from '../lockdown/lockdown-admin.guard';
+import { REPLAY_PROPERTY_DESCRIPTIONS, REPLAY_ROUTES, REPLAY_SCHEMAS } from '../replay/replay-api';
 import { OperatorGuard } from '../operator.guard';
 import type { PoliciesController, PolicyChangeView } from '../policies.controller';
 import type { ProposalsController, ProposalView } from '../proposals.controller';
@@ -517,6 +518,7 @@ const SCHEMAS: Record<string, JsonSchema> = {
   ...POLICY_SCHEMAS,
   ...AUDIT_SCHEMAS,
   ...LOCKDOWN_SCHEMAS,
+  ...REPLAY_SCHEMAS,
   AuthorizeResponse: objectSchema<AuthorizeResponse>({
     description: 'The decision, field for field as the quickstart documents it. Only `ALLOW` answers `allowed: true`, and only once the decision is durably in the ledger.',
     properties: {
@@ -1137,6 +1139,7 @@ const routes = (settings: GatewaySettings): Record<string, RouteDoc> => ({
     responses: { 404: 'NotFound' },
   },
   ...AUDIT_ROUTES,
+  ...REPLAY_ROUTES,
   ...LOCKDOWN_ROUTES,
   'GET /api/openapi.json': {
     operationId: 'getOpenApiDocument',
@@ -1198,6 +1201,7 @@ const routes = (settings: GatewaySettings): Record<string, RouteDoc> => ({
 
 const PROPERTY_DESCRIPTIONS: Record<string, Record<string, string>> = {
   ...LOCKDOWN_PROPERTY_DESCRIPTIONS,
+  ...REPLAY_PROPERTY_DESCRIPTIONS,
   AuthorizeRequest: {
     type: 'The kind of side effect the agent asks about.',
     payload: 'Action-specific data; the fields it needs depend on `type` (e.g. `amount` and `recipient` for `ledger:write`).',
@@ -1243,7 +1247,7 @@ export const describeGatewayApi = (settings: GatewaySettings, version: string): 
     { name: 'Sandbox', description: 'Try the kernel without a key, on the public sandbox tenant.' },
     { name: 'Policies', description: 'The tenant\'s policy manifests: immutable versions, listed, shown and diffed; published, activated and rolled back through the gate as `policy:update` proposals.' },
     { name: 'Admin', description: 'Tenants, API keys and lockdowns.' },
-    { name: 'Audit', description: 'For auditor (and admin) keys: the ledger\'s events with their Merkle leaf hashes, signed checkpoints, inclusion and consistency proofs (RFC 9162), and the public keys.' },
+    { name: 'Audit', description: 'For auditor (and admin) keys: the ledger\'s events with their Merkle leaf hashes, signed checkpoints, inclusion and consistency proofs (RFC 9162), the public keys, and replay verification and what-if of the recorded decisions.' },
     { name: 'Docs', description: 'This document and the docs page.' },
     { name: 'Operations', description: 'Health and metrics, as every Halm service answers them.' },
   ],
