@@ -12,6 +12,7 @@ import { AuthorizeActionHandler } from './authorize-action.handler';
 import { AuthorizeController } from './authorize.controller';
 import { ExecutionTokenIssuer } from './execution-token.issuer';
 import { ExecutionsController } from './executions.controller';
+import { IntegrityModule } from './integrity/integrity.module';
 import { LockdownAdminModule } from './lockdown/lockdown-admin.module';
 import { OperatorGuard } from './operator.guard';
 import { PoliciesController } from './policies.controller';
@@ -20,7 +21,7 @@ import { ProposalsController } from './proposals.controller';
 import { ReplayModule } from './replay/replay.module';
 
 @Module({
-  imports: [NatsModule.forRoot('gateway'), PersistenceModule.forRoot(), LockdownAdminModule, ReplayModule],
+  imports: [NatsModule.forRoot('gateway'), PersistenceModule.forRoot(), LockdownAdminModule, ReplayModule, IntegrityModule],
   controllers: [AuthorizeController, ExecutionsController, AdminController, ProposalsController, ApprovalsController, PoliciesController, ...API_DOCS_CONTROLLERS, AuditController],
   providers: [
     ApiKeyGuard,

@@ -33,6 +33,7 @@ import type { VerdictView } from '../approvals.controller';
 import type { GatewaySettings } from '../gateway.settings';
 import { LOCKDOWN_GUARD_DOC, LOCKDOWN_PROPERTY_DESCRIPTIONS, LOCKDOWN_ROUTES, LOCKDOWN_SCHEMAS } from '../lockdown/lockdown-api';
 import { LockdownAdminGuard } from '../lockdown/lockdown-admin.guard';
+import { INTEGRITY_ROUTES, INTEGRITY_SCHEMAS, INTEGRITY_TAG } from '../integrity/integrity-api';
 import { REPLAY_PROPERTY_DESCRIPTIONS, REPLAY_ROUTES, REPLAY_SCHEMAS } from '../replay/replay-api';
 import { OperatorGuard } from '../operator.guard';
 import type { PoliciesController, PolicyChangeView } from '../policies.controller';
@@ -518,6 +519,7 @@ const SCHEMAS: Record<string, JsonSchema> = {
   ...POLICY_SCHEMAS,
   ...AUDIT_SCHEMAS,
   ...LOCKDOWN_SCHEMAS,
+  ...INTEGRITY_SCHEMAS,
   ...REPLAY_SCHEMAS,
   AuthorizeResponse: objectSchema<AuthorizeResponse>({
     description: 'The decision, field for field as the quickstart documents it. Only `ALLOW` answers `allowed: true`, and only once the decision is durably in the ledger.',
@@ -1141,6 +1143,7 @@ const routes = (settings: GatewaySettings): Record<string, RouteDoc> => ({
   ...AUDIT_ROUTES,
   ...REPLAY_ROUTES,
   ...LOCKDOWN_ROUTES,
+  ...INTEGRITY_ROUTES,
   'GET /api/openapi.json': {
     operationId: 'getOpenApiDocument',
     summary: 'This OpenAPI 3.1 document',
@@ -1248,6 +1251,7 @@ export const describeGatewayApi = (settings: GatewaySettings, version: string): 
     { name: 'Policies', description: 'The tenant\'s policy manifests: immutable versions, listed, shown and diffed; published, activated and rolled back through the gate as `policy:update` proposals.' },
     { name: 'Admin', description: 'Tenants, API keys and lockdowns.' },
     { name: 'Audit', description: 'For auditor (and admin) keys: the ledger\'s events with their Merkle leaf hashes, signed checkpoints, inclusion and consistency proofs (RFC 9162), the public keys, and replay verification and what-if of the recorded decisions.' },
+    INTEGRITY_TAG,
     { name: 'Docs', description: 'This document and the docs page.' },
     { name: 'Operations', description: 'Health and metrics, as every Halm service answers them.' },
   ],

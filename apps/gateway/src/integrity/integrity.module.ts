@@ -1,0 +1,27 @@
+import { Module } from '@nestjs/common';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { Topology } from '@halm/contracts';
+import { LockdownSwitch, NATS_CONNECTION, TOPOLOGY } from '@halm/messaging';
+import { ApiKeyGuard } from '../api-key.guard';
+import { LockdownAdminGuard } from '../lockdown/lockdown-admin.guard';
+import { LockdownAdminModule } from '../lockdown/lockdown-admin.module';
+import { OperatorGuard } from '../operator.guard';
+import { IntegrityAuditController } from './integrity-audit.controller';
+import { IntegrityChecksController } from './integrity-checks.controller';
+import { PublicIntegrity } from './public-integrity';
+import { PublicIntegrityController } from './public-integrity.controller';
+
+/** The public integrity status, checks on demand, and the auditor's runs and incidents. */
+@Module({
+  imports: [LockdownAdminModule],
+  controllers: [PublicIntegrityController, IntegrityChecksController, IntegrityAuditController],
+  providers: [
+    ApiKeyGuard,
+    OperatorGuard,
+    LockdownAdminGuard,
+    PublicIntegrity,
+    // Read only: whether any lockdown is in force. The bucket normally exists already (`./halm migrate`).
+    { provide: LockdownSwitch, inject: [NATS_CONNECTION, TOPOLOGY], useFactory: (connection: NatsConnection, topology: Topology) => LockdownSwitch.open(connection, topology) },
+  ],
+})
+export class IntegrityModule {}
