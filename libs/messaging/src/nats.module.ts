@@ -22,6 +22,10 @@ export const connectNats = (url: string, name: string, credentials?: NatsCredent
     maxReconnectAttempts: -1,
     reconnectTimeWait: 250,
     timeout: 5_000,
+    // Otherwise every request builds two Error objects with stack traces up front, used only if
+    // it times out or fails: about a tenth of the gateway's CPU per authorize. RpcClient names the
+    // subject in every error it raises, which says more than the client's stack would.
+    noAsyncTraces: true,
     ...(credentials?.user ? { user: credentials.user, pass: credentials.password } : {}),
   });
 
