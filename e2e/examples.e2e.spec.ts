@@ -45,7 +45,7 @@ describe('the examples against the running services', () => {
   const ofType = <T extends 'DecisionRecorded' | 'ExecutionStarted' | 'ExecutionCompleted'>(events: LedgerEvent[], type: T) =>
     events.filter((event) => event.type === type).map((event) => event.data as EventDataOf<T>);
 
-  it('the TypeScript agent pays, has the kernel send its webhook, leaves the large payment to a human and is denied the unsure one', async () => {
+  it('the TypeScript agent pays, has the kernel send its webhook, leaves the payment it is unsure of to a human and is denied the one it is far too unsure of', async () => {
     const { tenantId, agentKey } = await halm.createTenant('acme');
 
     const lines = await runExample(TYPESCRIPT_AGENT, agentKey);
@@ -57,7 +57,7 @@ describe('the examples against the running services', () => {
     const delivery = new RegExp(`^webhook payment.sent sent by the kernel: SUCCEEDED, HTTP 204, execution (${EXECUTION}); the receiver got Idempotency-Key (${PROPOSAL}) and (.*)$`).exec(webhook);
     expect(delivery).not.toBeNull();
     expect(JSON.parse(delivery![3]!)).toEqual({ transferId: expect.stringMatching(/^tr_/), amount: 120, currency: 'EUR' });
-    expect(held).toMatch(new RegExp(`^payment of 50000 EUR to globex waits for a human approver: proposal ${PROPOSAL} \\(Amount above 10000 needs a human approver\\)$`));
+    expect(held).toMatch(new RegExp(`^payment of 300 EUR to globex waits for a human approver: proposal ${PROPOSAL} \\(Confidence 0.6 is below auto-commit threshold 0.8\\)$`));
     expect(denied).toMatch(new RegExp(`^payment of 75 EUR to initech denied: proposal ${PROPOSAL} \\(.*0\\.3.*\\)$`));
 
     // What the agent printed is what the tenant's ledger holds.
@@ -65,7 +65,7 @@ describe('the examples against the running services', () => {
     expect(ofType(events, 'DecisionRecorded').map(({ proposal, decision }) => [proposal.type, proposal.payload['amount'] ?? proposal.payload['event'], decision.status])).toEqual([
       ['ledger:write', 120, 'ALLOW'],
       ['webhook:send', 'payment.sent', 'ALLOW'],
-      ['ledger:write', 50_000, 'REQUIRE_HUMAN'],
+      ['ledger:write', 300, 'REQUIRE_HUMAN'],
       ['ledger:write', 75, 'DENY'],
     ]);
     const started = ofType(events, 'ExecutionStarted');
@@ -111,12 +111,12 @@ describe('the examples against the running services', () => {
       expect(approved).toBe(200);
 
       expect(await exited).toBe(0);
-      expect(output).toMatch(new RegExp(`\\npaid 50000 EUR to globex after approval: transfer tr_[0-9a-f]{8}, proposal ${proposalId}, execution ${EXECUTION}\\n`));
+      expect(output).toMatch(new RegExp(`\\npaid 300 EUR to globex after approval: transfer tr_[0-9a-f]{8}, proposal ${proposalId}, execution ${EXECUTION}\\n`));
       const events = await ledgerOf(tenantId);
       expect(events.map((event) => event.type).filter((type) => type !== 'PolicyPublished' && type !== 'PolicyActivated')).toEqual([
         'DecisionRecorded', 'ExecutionStarted', 'ExecutionCompleted', // the payment of 120
         'DecisionRecorded', 'ExecutionStarted', 'ExecutionCompleted', // the webhook
-        'DecisionRecorded', 'ProposalApproved', 'ExecutionStarted', 'ExecutionCompleted', // the payment of 50000
+        'DecisionRecorded', 'ProposalApproved', 'ExecutionStarted', 'ExecutionCompleted', // the payment of 300
         'DecisionRecorded', // the denied one
       ]);
     } finally {
@@ -131,19 +131,19 @@ describe('the examples against the running services', () => {
 
     expect(lines[0]).toBe('(model bound to tools: transfer_funds)');
     expect(lines[1]).toMatch(/^user: Pay acme 120 EUR/);
-    expect(lines[2]).toBe('assistant calls transfer_funds {"amount":120,"recipient":"acme","memo":"Invoice 2026-031"} (call_1)');
+    expect(lines[2]).toBe('assistant calls transfer_funds {"amount":120,"recipient":"acme","memo":"Invoice 2026-031","confidence":0.95} (call_1)');
     const sent = new RegExp(`^tool transfer_funds \\(call_1\\): Sent 120 EUR to acme: transfer tr_[0-9a-f]{8} \\(Halm proposal (${PROPOSAL}), execution (${EXECUTION})\\)$`).exec(lines[3] ?? '');
     expect(sent).not.toBeNull();
-    expect(lines[4]).toBe('assistant calls transfer_funds {"amount":50000,"recipient":"globex","memo":"Annual licence"} (call_2)');
-    expect(lines[5]).toMatch(new RegExp(`^tool transfer_funds \\(call_2\\): The transfer waits for a human approver in Halm \\(proposal ${PROPOSAL}\\): Amount above 10000 needs a human approver$`));
+    expect(lines[4]).toBe('assistant calls transfer_funds {"amount":300,"recipient":"globex","memo":"Licence","confidence":0.6} (call_2)');
+    expect(lines[5]).toMatch(new RegExp(`^tool transfer_funds \\(call_2\\): The transfer waits for a human approver in Halm \\(proposal ${PROPOSAL}\\): Confidence 0.6 is below auto-commit threshold 0.8$`));
     expect(lines[6]).toMatch(/^assistant: Done\. Sent 120 EUR to acme: .* The transfer waits for a human approver/);
     expect(lines).toHaveLength(7);
 
     const events = await ledgerOf(tenantId);
     const decisions = ofType(events, 'DecisionRecorded');
-    expect(decisions.map(({ proposal, decision }) => [proposal.payload['recipient'], decision.status, proposal.justification, proposal.context.agentId])).toEqual([
-      ['acme', 'ALLOW', 'LangChain tool call call_1', 'langchain-agent'],
-      ['globex', 'REQUIRE_HUMAN', 'LangChain tool call call_2', 'langchain-agent'],
+    expect(decisions.map(({ proposal, decision }) => [proposal.payload['recipient'], decision.status, proposal.justification, proposal.context])).toEqual([
+      ['acme', 'ALLOW', 'LangChain tool call call_1', { agentId: 'langchain-agent', confidenceScore: 0.95 }],
+      ['globex', 'REQUIRE_HUMAN', 'LangChain tool call call_2', { agentId: 'langchain-agent', confidenceScore: 0.6 }],
     ]);
     expect(ofType(events, 'ExecutionStarted').map((data) => [data.proposalId, data.executionId])).toEqual([[sent![1], sent![2]]]);
     expect(ofType(events, 'ExecutionCompleted').map((data) => [data.executionId, data.outcome])).toEqual([[sent![2], 'SUCCEEDED']]);

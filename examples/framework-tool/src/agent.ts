@@ -58,6 +58,7 @@ interface TransferInput {
   amount: number;
   recipient: string;
   memo?: string;
+  confidence: number;
 }
 
 /** Stands in for a bank: deduplicates on the idempotency key, so a retried transfer is made once. */
@@ -74,7 +75,7 @@ const main = async () => {
     'ledger:write',
     (payment, execution) => ({ transferId: sendMoney(execution.idempotencyKey), proposalId: execution.proposalId, executionId: execution.executionId }),
     // An agent loop should not block on a human: a held transfer is reported back to the model.
-    { context: { agentId: 'langchain-agent', confidenceScore: 0.92 }, waitForApproval: false, reportDetail: (receipt) => ({ transferId: receipt.transferId }) },
+    { context: { agentId: 'langchain-agent' }, waitForApproval: false, reportDetail: (receipt) => ({ transferId: receipt.transferId }) },
   );
 
   const transferFunds = tool(
@@ -83,7 +84,8 @@ const main = async () => {
       const input = args as TransferInput;
       const payment = { amount: input.amount, recipient: input.recipient, currency: 'EUR', ...(input.memo ? { memo: input.memo } : {}) };
       try {
-        const receipt = await guardedTransfer(payment, { justification: `LangChain tool call ${config.toolCall?.id ?? 'without id'}` });
+        // The model's own confidence is what the policy's auto-commit threshold is compared with.
+        const receipt = await guardedTransfer(payment, { context: { confidenceScore: input.confidence }, justification: `LangChain tool call ${config.toolCall?.id ?? 'without id'}` });
         return `Sent ${input.amount} EUR to ${input.recipient}: transfer ${receipt.transferId} (Halm proposal ${receipt.proposalId}, execution ${receipt.executionId})`;
       } catch (error) {
         // The model gets Halm's answer and can tell the user; anything else is a real failure.
@@ -101,8 +103,9 @@ const main = async () => {
           amount: { type: 'number', exclusiveMinimum: 0, description: 'EUR' },
           recipient: { type: 'string', minLength: 1 },
           memo: { type: 'string' },
+          confidence: { type: 'number', minimum: 0, maximum: 1, description: 'How sure you are that the user asked for exactly this transfer, 0 to 1' },
         },
-        required: ['amount', 'recipient'],
+        required: ['amount', 'recipient', 'confidence'],
         additionalProperties: false,
       },
     },
@@ -113,8 +116,8 @@ const main = async () => {
       new AIMessage({
         content: '',
         tool_calls: [
-          { id: 'call_1', name: 'transfer_funds', args: { amount: 120, recipient: 'acme', memo: 'Invoice 2026-031' }, type: 'tool_call' },
-          { id: 'call_2', name: 'transfer_funds', args: { amount: 50_000, recipient: 'globex', memo: 'Annual licence' }, type: 'tool_call' },
+          { id: 'call_1', name: 'transfer_funds', args: { amount: 120, recipient: 'acme', memo: 'Invoice 2026-031', confidence: 0.95 }, type: 'tool_call' },
+          { id: 'call_2', name: 'transfer_funds', args: { amount: 300, recipient: 'globex', memo: 'Licence', confidence: 0.6 }, type: 'tool_call' },
         ],
       }),
     (messages) =>
@@ -127,7 +130,7 @@ const main = async () => {
   ]).bindTools([transferFunds]);
 
   // The agent loop: call the model, run every tool call it makes, hand the answers back, until it answers in words.
-  const messages: BaseMessage[] = [new HumanMessage('Pay acme 120 EUR for invoice 2026-031, and globex 50000 EUR for the annual licence.')];
+  const messages: BaseMessage[] = [new HumanMessage('Pay acme 120 EUR for invoice 2026-031, and globex what we owe for the licence, about 300 EUR I think.')];
   console.log(`user: ${String(messages[0]!.content)}`);
   for (;;) {
     const reply = await model.invoke(messages);

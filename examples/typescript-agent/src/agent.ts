@@ -91,20 +91,21 @@ const main = async () => {
   );
 
   try {
-    const large = await pay({ amount: 50_000, recipient: 'globex', currency: 'EUR', memo: 'Annual licence' });
-    console.log(`paid 50000 EUR to globex after approval: transfer ${large.transferId}, proposal ${large.proposalId}, execution ${large.executionId}`);
+    // The agent is unsure of this invoice's total: below the policy's auto-commit threshold, a human decides.
+    const unsure = await pay({ amount: 300, recipient: 'globex', currency: 'EUR', memo: 'Licence, total unclear' }, { context: { confidenceScore: 0.6 } });
+    console.log(`paid 300 EUR to globex after approval: transfer ${unsure.transferId}, proposal ${unsure.proposalId}, execution ${unsure.executionId}`);
   } catch (error) {
     if (error instanceof HalmApprovalRequiredError) {
-      console.log(`payment of 50000 EUR to globex waits for a human approver: proposal ${error.proposalId} (${error.reasons.join('; ')})`);
+      console.log(`payment of 300 EUR to globex waits for a human approver: proposal ${error.proposalId} (${error.reasons.join('; ')})`);
     } else if (error instanceof HalmApprovalTimeoutError || error instanceof HalmRejectedError) {
-      console.log(`payment of 50000 EUR to globex not made: ${error.message}`);
+      console.log(`payment of 300 EUR to globex not made: ${error.message}`);
     } else {
       throw error;
     }
   }
 
   try {
-    // The same guarded function, with a call that is unsure of itself: the policy denies it.
+    // Far too unsure: the policy denies it outright.
     await pay({ amount: 75, recipient: 'initech', currency: 'EUR' }, { context: { confidenceScore: 0.1 } });
   } catch (error) {
     if (!(error instanceof HalmDeniedError)) throw error;
