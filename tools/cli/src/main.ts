@@ -10,6 +10,8 @@ import { up } from './commands/up.command';
 import { exportLedger } from './commands/export.command';
 import { lockdown, parseLockdownArguments } from './commands/lockdown.command';
 import { parseReplayArguments, replay, whatIf } from './commands/replay.command';
+import { incidents, parseIncidentsArguments } from './commands/incidents.command';
+import { integrityCheck, integrityStatus, parseIntegrityArguments } from './commands/integrity.command';
 import { ledgerPublicKeys, verifyExportFile } from './commands/verify.command';
 import { verifyLive } from './commands/verify-live.command';
 import { DEFAULT_DATABASE_URL, DEFAULT_NATS_URL, demoEnvFile } from './paths';
@@ -40,6 +42,15 @@ const USAGE = `Usage: ./halm <command>
                               exit 0 all PASS, 1 any FAIL, 3 only UNKNOWN besides PASS, 2 when it cannot run
   what-if <tenantId> <manifest.yaml> [--from <height>] [--to <height>] [--json]   (or --file <export.json>)
                               the decisions a candidate manifest would change; exit 0 none, 1 some, 2 when it cannot run
+  integrity check [--tenant <id>] [--full] [--json]
+                              check the six invariants now, through the integrity monitor (--full: from the first event);
+                              exit 0 no violation, 1 violations found (incidents opened), 2 when it cannot check
+  integrity status [--json]   the invariants, the hash chains and lockdown as the last checks left them
+                              (exit 0 all pass, 1 an incident is open or nothing was checked yet, 2 cannot tell)
+  incidents list [--tenant <id>] [--status OPEN|RESOLVED] [--limit <n>] [--json]
+  incidents show <incidentId> [--json]
+                              the incidents the integrity monitor opened, newest first, with their evidence
+                              (list: exit 0 none open, 1 some open; show: 0 found, 1 not found; 2 cannot read)
   lockdown status [--tenant <id>] [--json]
                               the lockdowns in force (exit 0 none, 1 one is in force, 2 cannot tell)
   lockdown engage|release --reason <text> (--tenant <id> | --global) [--json]
@@ -189,6 +200,15 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
   'what-if': (args) => {
     const parsed = parseReplayArguments('what-if', args);
     return typeof parsed === 'string' ? Promise.resolve(fail(parsed)) : whatIf(settings(), parsed, log, fail);
+  },
+  integrity: (args) => {
+    const parsed = parseIntegrityArguments(args);
+    if (typeof parsed === 'string') return Promise.resolve(fail(parsed));
+    return parsed.verb === 'check' ? integrityCheck(settings(), parsed, log, fail) : integrityStatus(settings(), parsed, log, fail);
+  },
+  incidents: (args) => {
+    const parsed = parseIncidentsArguments(args);
+    return typeof parsed === 'string' ? Promise.resolve(fail(parsed)) : incidents(settings().databaseUrl, parsed, log, fail);
   },
   lockdown: async (args) => {
     const parsed = parseLockdownArguments(args);
