@@ -2,7 +2,7 @@ import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import type { LedgerEvent } from '@halm/contracts';
 import {
   canonicalize,
-  chain,
+  chainWithText,
   DEFAULT_MANIFEST,
   EMPTY_HEAD,
   eventLeaf,
@@ -58,13 +58,15 @@ const proposalId = (index: number): string => `prop_${createHash('sha256').updat
 export const buildExport = (count: number): LedgerExport => {
   let head = EMPTY_HEAD;
   const events: LedgerEvent[] = [];
+  const storedTexts: string[] = [];
   for (let index = 0; index < count; index += 1) {
     const request = MIX[index % MIX.length]!;
     const submitted = FIRST_SUBMISSION + index * 250;
     const proposal = { ...request.proposal, proposalId: proposalId(index), tenantId: TENANT, submittedAt: new Date(submitted).toISOString() };
     const decision = evaluate(proposal, DEFAULT_MANIFEST, POLICY, request.state, new Date(submitted + 3));
-    const event = chain(head, { tenantId: TENANT, eventId: `${proposal.proposalId}.decision`, type: 'DecisionRecorded', recordedAt: decision.decidedAt, data: { proposal, decision } });
+    const { event, text } = chainWithText(head, { tenantId: TENANT, eventId: `${proposal.proposalId}.decision`, type: 'DecisionRecorded', recordedAt: decision.decidedAt, data: { proposal, decision } });
     events.push(event);
+    storedTexts.push(text);
     head = headOf(event);
   }
   const accumulator = new MerkleAccumulator();
@@ -75,8 +77,9 @@ export const buildExport = (count: number): LedgerExport => {
     privateKey,
     KEY_ID,
   );
-  // The auditor reads a file: the events and the checkpoint come back from JSON.
-  const file = JSON.parse(JSON.stringify({ events, checkpoint })) as { events: LedgerEvent[]; checkpoint: SignedCheckpoint };
+  // The auditor reads a file: the events as the ledger stores them (their canonical text, which
+  // `./halm export` writes back member for member) and the checkpoint come back from JSON.
+  const file = JSON.parse(JSON.stringify({ events: storedTexts.map((text) => JSON.parse(text) as unknown), checkpoint })) as { events: LedgerEvent[]; checkpoint: SignedCheckpoint };
   return { events: file.events, checkpoint: file.checkpoint, verifyingKeys: new Map([[KEY_ID, publicKey]]) };
 };
 

@@ -13,7 +13,7 @@ import {
   type TenantStateReply,
   type TenantStateRequest,
 } from '@halm/contracts';
-import { chain, DEFAULT_MANIFEST, parseDuration, TenantLedger, type EventDraft } from '@halm/domain';
+import { chainWithText, DEFAULT_MANIFEST, parseDuration, TenantLedger, type EventDraft } from '@halm/domain';
 import { AppendBusyError, LedgerStore, RpcError, StaleHeadError, type StoredHead } from '@halm/messaging';
 import { LOGGER, Metrics } from '@halm/platform';
 import type { Logger } from 'pino';
@@ -183,9 +183,9 @@ export class LedgerWriter {
         this.metrics.ledgerAppends.inc({ outcome: 'refused' });
         throw new RpcError(check.code ?? 'CONFLICT', check.reason);
       }
-      const event = chain(tenant.head, draft);
+      const { event, text } = chainWithText(tenant.head, draft);
       try {
-        const ack = await this.store.append(event, tenant.head.sequence, messageId);
+        const ack = await this.store.append(event, tenant.head.sequence, messageId, text);
         if (ack.duplicate) {
           // Appended before (a retry): answer with the copy that is in the ledger, not the one just built.
           await this.catchUp(tenant);

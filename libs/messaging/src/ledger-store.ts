@@ -121,10 +121,12 @@ export class LedgerStore {
    * Publishes `event` only if the tenant's last event is still at `expectedSequence`, so two
    * writers can never both extend the same head. The message id makes a retried publish a
    * no-op within the duplicate window: JetStream then answers with the first copy's sequence.
+   * `text` is the event as stored: its canonical form (`chainWithText`), so readers parse its
+   * members in canonical order; any JSON of the event is equally valid.
    */
-  async append(event: LedgerEvent, expectedSequence: number, messageId: string): Promise<{ sequence: number; duplicate: boolean }> {
+  async append(event: LedgerEvent, expectedSequence: number, messageId: string, text = JSON.stringify(event)): Promise<{ sequence: number; duplicate: boolean }> {
     try {
-      const ack = await this.client.publish(this.topology.ledgerSubject(event.tenantId), JSON.stringify(event), {
+      const ack = await this.client.publish(this.topology.ledgerSubject(event.tenantId), text, {
         msgID: messageId,
         expect: { lastSubjectSequence: expectedSequence },
         headers: tracedHeaders(),

@@ -196,6 +196,21 @@ describe('canonicalize (RFC 8785)', () => {
   });
 
   describe('laws', () => {
+    it('writes input already in canonical order (the fast path) exactly as input in any other order', () => {
+      fc.assert(
+        fc.property(fc.jsonValue({ maxDepth: 4 }), (value) => {
+          const sorted = JSON.parse(canonicalize(value)) as unknown;
+          const reversed = JSON.parse(JSON.stringify(value, (_key, member: unknown) =>
+            member !== null && typeof member === 'object' && !Array.isArray(member) ? Object.fromEntries(Object.entries(member).reverse()) : member,
+          )) as unknown;
+          expect(canonicalize(sorted)).toBe(canonicalize(reversed));
+        }),
+      );
+      // Sorted input whose strings need care: a literal backslash-u sequence is kept, a lone surrogate still refused.
+      expect(canonicalize({ a: '\\ud800', b: 'tab\there' })).toBe('{"a":"\\\\ud800","b":"tab\\there"}');
+      expect(() => canonicalize({ a: 1, b: '\ud800' })).toThrow(/lone surrogate/);
+    });
+
     it('is a fixed point: canonicalizing the parsed canonical form gives the same text', () => {
       fc.assert(
         fc.property(fc.jsonValue(), (value) => {

@@ -12,7 +12,57 @@
  * concatenation, plain strings skip JSON.stringify, small objects' keys are sorted in place,
  * and the quoted form of common keys is kept. None of this changes a byte of the output.
  */
-export const canonicalize = (value: unknown): string => write(value);
+export const canonicalize = (value: unknown): string => {
+  if (inCanonicalOrder(value)) {
+    const text = JSON.stringify(value);
+    // JSON.stringify escapes a lone surrogate (\udXXX, lower case) where RFC 8785 refuses it: that rare text takes the general path, which throws.
+    if (!LONE_SURROGATE_ESCAPE.test(text)) return text;
+  }
+  return write(value);
+};
+
+const LONE_SURROGATE_ESCAPE = /\\ud[89a-f]/;
+
+/**
+ * Whether JSON.stringify already writes `value` canonically: every object's keys come in RFC
+ * 8785 order (as they do in anything parsed from canonical text, such as ledger events read
+ * back from the stream), every number is finite, and nothing is undefined, a function or has
+ * toJSON. JSON.stringify then writes what `write` would — the same number form, the same
+ * string escapes (`quote` uses JSON.stringify's), keys in the order Object.keys gives them —
+ * in native code. Anything else takes the general path, which sorts and refuses what it must.
+ */
+const inCanonicalOrder = (value: unknown): boolean => {
+  if (value === null) return true;
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    case 'object':
+      break;
+    default:
+      return false;
+  }
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return false;
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index += 1) {
+      const element: unknown = value[index];
+      if (element === undefined || !inCanonicalOrder(element)) return false;
+    }
+    return true;
+  }
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record);
+  for (let index = 0; index < keys.length; index += 1) {
+    const key = keys[index] as string;
+    // Strictly ascending by UTF-16 code units, the order `write` sorts them in.
+    if (index > 0 && !((keys[index - 1] as string) < key)) return false;
+    const member = record[key];
+    if (member === undefined || !inCanonicalOrder(member)) return false;
+  }
+  return true;
+};
 
 // A character JSON.stringify escapes (", \, below U+0020) or any surrogate code unit, paired or
 // not. A string without one is written between quotes as it is, exactly as JSON.stringify would.

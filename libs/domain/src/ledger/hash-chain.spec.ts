@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import type { LedgerEvent, LedgerEventType } from '@halm/contracts';
 import { canonicalize } from './canonical-json';
-import { canonicalEventTexts, chain, EMPTY_HEAD, type EventDraft, GENESIS_HASH, hashEvent, headOf, verifyChain } from './hash-chain';
+import { canonicalEventTexts, chain, chainWithText, EMPTY_HEAD, type EventDraft, GENESIS_HASH, hashEvent, headOf, verifyChain } from './hash-chain';
 
 const buildChain = (drafts: readonly EventDraft[], from = EMPTY_HEAD): LedgerEvent[] => {
   const events: LedgerEvent[] = [];
@@ -135,6 +135,16 @@ describe('the per-tenant hash chain', () => {
               sealed: canonicalize({ tenantId, height, prevHash, eventId, type, recordedAt, data, hash }),
             });
           }
+        }),
+      );
+    });
+
+    it('chains an event with its canonical text, hash included', () => {
+      fc.assert(
+        fc.property(draftsArbitrary(1), ([, drafts]) => {
+          const { event, text } = chainWithText(EMPTY_HEAD, drafts[0]!);
+          expect(event).toEqual(chain(EMPTY_HEAD, drafts[0]!));
+          expect(text).toBe(canonicalize(event));
         }),
       );
     });

@@ -29,17 +29,28 @@ export interface CanonicalEventTexts {
  */
 export const canonicalEventTexts = (event: UnsealedLedgerEvent & { hash?: string }): CanonicalEventTexts => {
   const { tenantId, height, prevHash, eventId, type, recordedAt, data, hash } = event;
-  if ([tenantId, height, prevHash, eventId, type, recordedAt, data].some((member) => member === undefined || typeof member === 'function')) {
+  const parts = textParts(event);
+  if (!parts) {
     return { unsealed: canonicalize({ tenantId, height, prevHash, eventId, type, recordedAt, data }), sealed: canonicalize({ tenantId, height, prevHash, eventId, type, recordedAt, data, hash }) };
   }
-  const head = `{"data":${canonicalize(data)},"eventId":${canonicalize(eventId)}`;
-  const tail = `,"height":${canonicalize(height)},"prevHash":${canonicalize(prevHash)},"recordedAt":${canonicalize(recordedAt)},"tenantId":${canonicalize(tenantId)},"type":${canonicalize(type)}}`;
   const sealedHash = hash === undefined || typeof hash === 'function' ? '' : `,"hash":${canonicalize(hash)}`;
-  return { unsealed: head + tail, sealed: head + sealedHash + tail };
+  return { unsealed: parts.head + parts.tail, sealed: parts.head + sealedHash + parts.tail };
+};
+
+// The canonical text around where `hash` goes; null for an event missing a member (the general path handles it).
+const textParts = (event: UnsealedLedgerEvent): { head: string; tail: string } | null => {
+  const { tenantId, height, prevHash, eventId, type, recordedAt, data } = event;
+  if ([tenantId, height, prevHash, eventId, type, recordedAt, data].some((member) => member === undefined || typeof member === 'function')) return null;
+  return {
+    head: `{"data":${canonicalize(data)},"eventId":${canonicalize(eventId)}`,
+    tail: `,"height":${canonicalize(height)},"prevHash":${canonicalize(prevHash)},"recordedAt":${canonicalize(recordedAt)},"tenantId":${canonicalize(tenantId)},"type":${canonicalize(type)}}`,
+  };
 };
 
 /** The hash an event must carry: SHA-256 over the canonical JSON of every field but `hash`. */
 export const hashEvent = (event: UnsealedLedgerEvent): string => {
+  const parts = textParts(event);
+  if (parts) return sha256Hex(parts.head + parts.tail);
   const { tenantId, height, prevHash, eventId, type, recordedAt, data } = event;
   return sha256Hex(canonicalize({ tenantId, height, prevHash, eventId, type, recordedAt, data }));
 };
@@ -47,7 +58,14 @@ export const hashEvent = (event: UnsealedLedgerEvent): string => {
 export type EventDraft = Omit<UnsealedLedgerEvent, 'height' | 'prevHash'>;
 
 /** Links a new event onto the head of its tenant's chain. */
-export const chain = (head: ChainHead, draft: EventDraft): LedgerEvent => {
+export const chain = (head: ChainHead, draft: EventDraft): LedgerEvent => chainWithText(head, draft).event;
+
+/**
+ * `chain`, and the event's canonical text with its hash: what the ledger stores, so that every
+ * reader parses the event with its members already in canonical order (and a verifier's
+ * canonicalization takes its fast path).
+ */
+export const chainWithText = (head: ChainHead, draft: EventDraft): { event: LedgerEvent; text: string } => {
   const unsealed: UnsealedLedgerEvent = {
     tenantId: draft.tenantId,
     height: head.height + 1,
@@ -57,7 +75,13 @@ export const chain = (head: ChainHead, draft: EventDraft): LedgerEvent => {
     recordedAt: draft.recordedAt,
     data: draft.data,
   };
-  return { ...unsealed, hash: hashEvent(unsealed) };
+  const parts = textParts(unsealed);
+  if (!parts) {
+    const event = { ...unsealed, hash: hashEvent(unsealed) };
+    return { event, text: canonicalize(event) };
+  }
+  const hash = sha256Hex(parts.head + parts.tail);
+  return { event: { ...unsealed, hash }, text: `${parts.head},"hash":"${hash}"${parts.tail}` };
 };
 
 export const headOf = (event: LedgerEvent): ChainHead => ({ height: event.height, hash: event.hash });
