@@ -30,6 +30,11 @@ export const BENCHMARKS: readonly Benchmark[] = [
     script: 'ledger-verification.bench.js',
   },
   {
+    name: 'replay',
+    description: 'replay verification of 100k recorded decisions (--decisions N) vs bare evaluate calls on the same decisions: decisions/s and the policy evaluation share',
+    script: 'replay.bench.js',
+  },
+  {
     name: 'authorize',
     description: 'POST /api/kernel/authorize through the six services vs a Fastify + NATS request + JetStream publish floor, at 1 and 50 connections',
     script: 'authorize.bench.js',
