@@ -102,6 +102,35 @@ describe('IntegrityRunner against the real NATS and PostgreSQL', () => {
     expect(runs.map((run) => run.eventsExamined)).toEqual([5, 30]);
   });
 
+  it('judges a later execution by the proposal facts an earlier run stored, also past a long history read through a consumer', async () => {
+    const tenant = new Chain(nats, 'ten_a');
+    await tenant.decisions(100);
+    const proposal = (proposalId: string, status: string) => ({
+      proposal: { proposalId, tenantId: 'ten_a', type: 'task:create', payload: {}, context: {}, submittedAt: '2026-03-15T10:00:00.000Z' },
+      decision: { proposalId, status, allowed: status === 'ALLOW', reasons: [], constraints: {}, vetoDeadline: null, humanApprovalRequired: false, decidedAt: '2026-03-15T10:00:00.000Z', policy: { version: 1, hash: 'p' }, matchedRules: [], stateRead: {} },
+    });
+    const allowed = await tenant.add('DecisionRecorded', proposal('prop_ok', 'ALLOW'));
+    const runner = await monitor('monitor-1');
+    expect((await runner.run(ASKED)).tenants[0]).toMatchObject({ eventsExamined: 101, incidentsOpened: [] });
+    const start = (executionId: string, tokenId: string) => ({
+      executionId, proposalId: 'prop_ok', idempotencyKey: executionId, actionType: 'task:create', actionDigest: 'd', decisionHash: allowed.hash,
+      tokenId, tokenKeyId: 'kid', performer: 'agent', connector: null, executorId: 'x', requestedBy: { kind: 'key', id: 'k' },
+    });
+
+    await tenant.add('ExecutionStarted', start('exe_1', 'jti_1'));
+    const honest = await runner.run(ASKED);
+    await tenant.add('ExecutionStarted', start('exe_2', 'jti_2'));
+    const again = await runner.run(ASKED);
+
+    expect(honest.tenants[0]).toMatchObject({ eventsExamined: 1, incidentsOpened: [] });
+    expect(again.tenants[0]).toMatchObject({ eventsExamined: 1, incidentsOpened: [expect.any(String), expect.any(String)] });
+    expect(again.run.results.filter((result) => !result.passing).map((result) => result.invariant)).toEqual(['NO_SIDE_EFFECT_WITHOUT_ALLOW', 'DECISION_HASH_VALID']);
+    const stored: { proposal_id: string }[] = await dataSource.query("SELECT proposal_id FROM integrity_proposals WHERE tenant_id = 'ten_a'");
+    expect(stored).toEqual([]);
+    const [state] = (await dataSource.query("SELECT state FROM integrity_states WHERE tenant_id = 'ten_a'")) as { state: { proposals: object } }[];
+    expect(state!.state.proposals).toEqual({});
+  });
+
   it.each([
     ['scheduled', SCHEDULE],
     ['asked for', ASKED],

@@ -22,8 +22,12 @@ import {
   restartIntegrityState,
   sha256Hex,
   verifyingKeysFrom,
+  withoutProposals,
   type IntegrityState,
   type MonitoredCheckpoint,
+  type MonitoredEntry,
+  type ProposalFact,
+  type Violation,
 } from '@halm/domain';
 import { RpcClient, TOPOLOGY, type PublicKeysReply } from '@halm/messaging';
 import { IntegrityStore, type IntegrityResultRow, type TenantCheckTransaction } from '@halm/persistence';
@@ -180,16 +184,42 @@ export class IntegrityRunner {
       notes.push(`checked again from the first event: the message the last check ended on (sequence ${state.sequence}, height ${state.height}) is no longer there`);
       state = restartIntegrityState(state);
     }
+    // From the first event, the proposal facts are rebuilt: the stored ones belong to the history checked before.
+    const fromStart = state.treeSize === 0;
+    const facts = new Map<string, ProposalFact | null>();
+    const violations: Violation[] = [];
+    const outcomeNotes: string[] = [];
+    let eventsExamined = 0;
+    const examine = async (entries: MonitoredEntry[], checkpoints: MonitoredCheckpoint[], endOfHistory: boolean): Promise<void> => {
+      const referenced = referencedProposalIds(state, entries);
+      const unknown = referenced.filter((proposalId) => !facts.has(proposalId));
+      const stored = fromStart ? new Map<string, unknown>() : await transaction.proposalFacts(unknown);
+      const proposals = new Map<string, ProposalFact>();
+      for (const proposalId of referenced) {
+        const fact = facts.has(proposalId) ? facts.get(proposalId) : (stored.get(proposalId) as ProposalFact | undefined);
+        if (fact) proposals.set(proposalId, fact);
+      }
+      const proposalOwners = await transaction.proposalOwners(referenced);
+      const outcome = checkIntegrity(state, { entries, checkpoints, checkpointKeys, tokenKeyIds: this.tokenKeyIds, proposalOwners, proposals, endOfHistory });
+      // The facts stay apart from the stored state: it keeps only what follows the token traffic and the open executions.
+      state = withoutProposals(outcome.state);
+      for (const [proposalId, fact] of Object.entries(outcome.proposalChanges)) facts.set(proposalId, fact);
+      violations.push(...outcome.violations);
+      outcomeNotes.push(...outcome.notes);
+      eventsExamined += outcome.eventsExamined;
+    };
+    let first = true;
     const until = await this.source.lastSequence(tenantId);
-    const entries = until > state.sequence ? await this.source.entriesAfter(tenantId, state.sequence, until) : [];
+    if (until > state.sequence) {
+      for await (const entries of this.source.entryBatches(tenantId, state.sequence, until)) {
+        await examine(entries, first ? before.map((checkpoint) => ({ ...checkpoint, readBeforeEvents: true })) : [], false);
+        first = false;
+      }
+    }
     const afterSequence = Math.max(state.checkpointSequence, before.at(-1)?.sequence ?? 0);
     const after = await this.source.checkpointsAfter(tenantId, afterSequence);
-    const checkpoints: MonitoredCheckpoint[] = [
-      ...before.map((checkpoint) => ({ ...checkpoint, readBeforeEvents: true })),
-      ...after.map((checkpoint) => ({ ...checkpoint, readBeforeEvents: false })),
-    ];
-    const proposalOwners = await transaction.proposalOwners(referencedProposalIds(state, entries));
-    const outcome = checkIntegrity(state, { entries, checkpoints, checkpointKeys, tokenKeyIds: this.tokenKeyIds, proposalOwners });
+    await examine([], [...(first ? before.map((checkpoint) => ({ ...checkpoint, readBeforeEvents: true })) : []), ...after.map((checkpoint) => ({ ...checkpoint, readBeforeEvents: false }))], true);
+    const outcome = { state, violations, notes: outcomeNotes, eventsExamined };
     const durationMs = Math.round(performance.now() - started);
     const at = new Date();
 
@@ -198,6 +228,7 @@ export class IntegrityRunner {
       return { invariant, passing: violations === 0, eventsExamined: outcome.eventsExamined, violations, durationMs };
     });
     await transaction.saveState(outcome.state, outcome.state.height, outcome.state.eventsExamined, runId, at);
+    await transaction.saveProposalFacts(facts, fromStart);
     await transaction.recordResults(runId, at, results);
     const incidentsOpened = await transaction.openIncidents(
       runId,

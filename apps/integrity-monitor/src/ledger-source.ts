@@ -13,7 +13,7 @@ export interface StreamEntry {
 const STREAM_NOT_FOUND = 10059;
 // A check after a few new events reads them one by one; a long history through a consumer.
 const DIRECT_READ_LIMIT = 64;
-const FETCH_BATCH = 1_000;
+const FETCH_BATCH = 10_000;
 const FETCH_EXPIRES_MS = 2_000;
 
 const entryOf = (sequence: number, data: Uint8Array): MonitoredEntry => {
@@ -66,9 +66,9 @@ export class LedgerSource {
     return stored ? { sequence: stored.seq, subject: stored.subject, entry: entryOf(stored.seq, stored.data) } : null;
   }
 
-  /** The tenant's messages after `afterSequence` up to `untilSequence`, in stream order. */
-  async entriesAfter(tenantId: string, afterSequence: number, untilSequence: number): Promise<MonitoredEntry[]> {
-    return (await this.read(this.topology.ledgerStream, this.topology.ledgerSubject(tenantId), afterSequence, untilSequence)).map((stored) => stored.entry);
+  /** The tenant's messages after `afterSequence` up to `untilSequence`, in stream order, in batches of at most `batchSize`. */
+  async *entryBatches(tenantId: string, afterSequence: number, untilSequence: number, batchSize = FETCH_BATCH): AsyncGenerator<MonitoredEntry[]> {
+    for await (const batch of this.read(this.topology.ledgerStream, this.topology.ledgerSubject(tenantId), afterSequence, untilSequence, batchSize)) yield batch.map((stored) => stored.entry);
   }
 
   /**
@@ -85,43 +85,49 @@ export class LedgerSource {
       throw error;
     }
     if (!last || last.seq <= afterSequence) return [];
-    const stored = await this.read(this.topology.checkpointStream, subject, afterSequence, last.seq);
-    return stored.map(({ sequence, entry }) => ({ sequence, checkpoint: entry.event === undefined ? entry.raw : entry.event }));
+    const checkpoints: { sequence: number; checkpoint: unknown }[] = [];
+    for await (const batch of this.read(this.topology.checkpointStream, subject, afterSequence, last.seq, FETCH_BATCH)) {
+      for (const { sequence, entry } of batch) checkpoints.push({ sequence, checkpoint: entry.event === undefined ? entry.raw : entry.event });
+    }
+    return checkpoints;
   }
 
-  private async read(stream: string, subject: string, afterSequence: number, untilSequence: number): Promise<StreamEntry[]> {
-    const read: StreamEntry[] = [];
+  private async *read(stream: string, subject: string, afterSequence: number, untilSequence: number, batchSize: number): AsyncGenerator<StreamEntry[]> {
+    const first: StreamEntry[] = [];
     let cursor = afterSequence;
-    while (cursor < untilSequence && read.length < DIRECT_READ_LIMIT) {
+    while (cursor < untilSequence && first.length < DIRECT_READ_LIMIT) {
       const next = await this.manager.direct.getMessage(stream, { seq: cursor + 1, next_by_subj: subject });
-      if (!next || next.seq > untilSequence) return read;
-      read.push({ sequence: next.seq, subject: next.subject, entry: entryOf(next.seq, next.data) });
+      if (!next || next.seq > untilSequence) {
+        if (first.length > 0) yield first;
+        return;
+      }
+      first.push({ sequence: next.seq, subject: next.subject, entry: entryOf(next.seq, next.data) });
       cursor = next.seq;
     }
-    if (cursor >= untilSequence) return read;
+    if (first.length > 0) yield first;
+    if (cursor >= untilSequence) return;
     const consumer = await this.client.consumers.get(stream, { filter_subjects: subject, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: cursor + 1 });
     try {
       // Fetches that end: a message that vanished meanwhile (a stream rewritten under the check) cannot hang it.
       for (let done = false; !done; ) {
-        const batch = await consumer.fetch({ max_messages: FETCH_BATCH, expires: FETCH_EXPIRES_MS });
-        let received = 0;
+        const fetched = await consumer.fetch({ max_messages: batchSize, expires: FETCH_EXPIRES_MS });
+        const batch: StreamEntry[] = [];
         try {
-          for await (const message of batch) {
-            received += 1;
-            if (message.seq <= untilSequence) read.push({ sequence: message.seq, subject: message.subject, entry: entryOf(message.seq, message.data) });
+          for await (const message of fetched) {
+            if (message.seq <= untilSequence) batch.push({ sequence: message.seq, subject: message.subject, entry: entryOf(message.seq, message.data) });
             if (message.seq >= untilSequence) {
               done = true;
               break;
             }
           }
         } finally {
-          await batch.close();
+          await fetched.close();
         }
-        if (received === 0) done = true;
+        if (batch.length === 0) done = true;
+        else yield batch;
       }
     } finally {
       await consumer.delete().catch(() => undefined);
     }
-    return read;
   }
 }

@@ -6,6 +6,7 @@ import { CheckpointEntity } from './entities/checkpoint.entity';
 import { DecisionEntity } from './entities/decision.entity';
 import { ExecutionEntity } from './entities/execution.entity';
 import { IncidentEntity } from './entities/incident.entity';
+import { IntegrityProposalEntity } from './entities/integrity-proposal.entity';
 import { IntegrityResultEntity } from './entities/integrity-result.entity';
 import { IntegrityRunEntity } from './entities/integrity-run.entity';
 import { IntegrityStateEntity } from './entities/integrity-state.entity';
@@ -17,6 +18,7 @@ import { TenantsAndApiKeys1763700000000 } from './migrations/1763700000000-tenan
 import { ProposalProjection1763800000000 } from './migrations/1763800000000-proposal-projection';
 import { LedgerReadModels1763820000000 } from './migrations/1763820000000-ledger-read-models';
 import { IntegrityRunsAndIncidents1763950000000 } from './migrations/1763950000000-integrity-runs-and-incidents';
+import { IntegrityProposals1763960000000 } from './migrations/1763960000000-integrity-proposals';
 
 export const ENTITIES = [
   TenantEntity,
@@ -32,8 +34,9 @@ export const ENTITIES = [
   IntegrityResultEntity,
   IntegrityStateEntity,
   IncidentEntity,
+  IntegrityProposalEntity,
 ];
-export const MIGRATIONS = [TenantsAndApiKeys1763700000000, ProposalProjection1763800000000, LedgerReadModels1763820000000, IntegrityRunsAndIncidents1763950000000];
+export const MIGRATIONS = [TenantsAndApiKeys1763700000000, ProposalProjection1763800000000, LedgerReadModels1763820000000, IntegrityRunsAndIncidents1763950000000, IntegrityProposals1763960000000];
 
 /** A data source over Halm's tables. The schema changes only through migrations, never `synchronize`. */
 export const createDataSource = (url: string, poolSize = 10): DataSource =>

@@ -8,6 +8,7 @@ export * from './entities/checkpoint.entity';
 export * from './entities/decision.entity';
 export * from './entities/execution.entity';
 export * from './entities/incident.entity';
+export * from './entities/integrity-proposal.entity';
 export * from './entities/integrity-result.entity';
 export * from './entities/integrity-run.entity';
 export * from './entities/integrity-state.entity';

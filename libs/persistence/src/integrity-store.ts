@@ -4,6 +4,8 @@ import type { Actor, InvariantName } from '@halm/contracts';
 /** The first key of the two-key advisory locks taken per tenant while it is checked ('HALM' in ASCII). */
 const TENANT_LOCK_CLASS = 0x48414c4d;
 const LOCK_NOT_AVAILABLE = '55P03';
+// Parameters per statement stay far below PostgreSQL's 65535.
+const FACTS_PER_INSERT = 1_000;
 
 // PostgreSQL text cannot hold NUL; ids and values quoted from a forged event might.
 const withoutNul = (text: string): string => text.replace(/\u0000/g, '\uFFFD');
@@ -110,6 +112,36 @@ export class TenantCheckTransaction {
       if (rows[0]) opened.push(rows[0].incident_id);
     }
     return opened;
+  }
+
+  /** The monitor's facts about these proposals of the tenant (the domain's ProposalFact), as stored. */
+  async proposalFacts(proposalIds: readonly string[]): Promise<Map<string, unknown>> {
+    if (proposalIds.length === 0) return new Map();
+    const rows: { proposal_id: string; fact: unknown }[] = await this.runner.query('SELECT proposal_id, fact FROM integrity_proposals WHERE tenant_id = $1 AND proposal_id = ANY($2)', [
+      this.tenantId,
+      proposalIds.map(withoutNul),
+    ]);
+    return new Map(rows.map((row) => [row.proposal_id, row.fact]));
+  }
+
+  /** Sets (or, for null, removes) proposal facts; with `replaceAll` the tenant's other facts go (a check from the first event rebuilt them all). */
+  async saveProposalFacts(changes: ReadonlyMap<string, unknown>, replaceAll: boolean): Promise<void> {
+    if (replaceAll) await this.runner.query('DELETE FROM integrity_proposals WHERE tenant_id = $1', [this.tenantId]);
+    const removed = [...changes].filter(([, fact]) => fact === null).map(([proposalId]) => withoutNul(proposalId));
+    if (removed.length > 0 && !replaceAll) await this.runner.query('DELETE FROM integrity_proposals WHERE tenant_id = $1 AND proposal_id = ANY($2)', [this.tenantId, removed]);
+    const kept = [...changes].filter(([, fact]) => fact !== null);
+    for (let start = 0; start < kept.length; start += FACTS_PER_INSERT) {
+      const slice = kept.slice(start, start + FACTS_PER_INSERT);
+      const values: unknown[] = [this.tenantId];
+      const rows = slice.map(([proposalId, fact], index) => {
+        values.push(withoutNul(proposalId), JSON.stringify(fact));
+        return `($1, $${2 * index + 2}, $${2 * index + 3})`;
+      });
+      await this.runner.query(
+        `INSERT INTO integrity_proposals (tenant_id, proposal_id, fact) VALUES ${rows.join(', ')} ON CONFLICT (tenant_id, proposal_id) DO UPDATE SET fact = EXCLUDED.fact`,
+        values,
+      );
+    }
   }
 
   /** The tenant of each of these proposals the proposals read model knows. */
@@ -226,6 +258,19 @@ export class IntegrityStore {
       anomalyHeight: row.anomaly_height,
       lockdownId: row.lockdown_id,
     }));
+  }
+
+  /**
+   * Marks an open incident resolved, with who and why: the public status counts only open ones.
+   * False when there is no such incident or it was resolved already (nothing changes then).
+   */
+  async resolveIncident(incidentId: string, resolution: string, at: Date): Promise<boolean> {
+    const rows: { incident_id: string }[] = await this.dataSource.query(
+      // A statement that reads: the driver answers an UPDATE with its row count beside the rows.
+      "WITH resolved AS (UPDATE incidents SET status = 'RESOLVED', resolved_at = $2, resolution = $3 WHERE incident_id = $1 AND status = 'OPEN' RETURNING incident_id) SELECT incident_id FROM resolved",
+      [incidentId, at, withoutNul(resolution)],
+    );
+    return rows.length > 0;
   }
 
   /** Records what was done for an incident; `reportedAt` once nothing is left to do. */

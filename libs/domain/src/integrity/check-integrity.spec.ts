@@ -7,7 +7,7 @@ import { chain, EMPTY_HEAD, hashEvent, headOf, type ChainHead } from '../ledger/
 import { eventLeafHash, merkleRoot } from '../ledger/merkle-tree';
 import { publicKeyOf } from '../tokens/execution-token';
 import { checkIntegrity, referencedProposalIds, TOKEN_MEMORY_MS, type IntegrityCheckInput, type MonitoredEntry, type Violation } from './check-integrity';
-import { initialIntegrityState, restartIntegrityState, stateRootHash, type IntegrityState } from './integrity-state';
+import { initialIntegrityState, restartIntegrityState, stateRootHash, withoutProposals, type IntegrityState, type ProposalFact } from './integrity-state';
 
 const TENANT = 'ten_a';
 const START = Date.parse('2026-03-15T10:00:00.000Z');
@@ -116,7 +116,7 @@ describe('checkIntegrity', () => {
     expect(outcome.notes).toEqual([]);
     expect(outcome.eventsExamined).toBe(history.events.length);
     expect(outcome.state).toMatchObject({ height: history.events.length, hash: history.events.at(-1)!.hash, treeSize: history.events.length, verified: { treeSize: history.events.length } });
-    expect(outcome.state.executable).toEqual({ prop_6: history.events.at(-1)!.hash });
+    expect(outcome.state.proposals).toEqual({ prop_6: { stage: 'EXECUTABLE', hash: history.events.at(-1)!.hash } });
     expect(outcome.state.executions).toEqual({ exe_prop_3: { proposalId: 'prop_3', decisionHash: expect.any(String) } });
     expect(stateRootHash(outcome.state)).toBe(history.checkpoint(history.events.length).rootHash);
   });
@@ -390,6 +390,33 @@ describe('checkIntegrity', () => {
     expect(again.violations.map((violation) => violation.key)).toEqual(first.violations.map((violation) => violation.key));
   });
 
+  it('judges an event about a proposal the state does not hold by the fact the adapter kept, and reports what changed', () => {
+    const history = new History();
+    const decision = history.decide('prop_1', 'ALLOW');
+    history.decide('prop_2', 'REQUIRE_HUMAN');
+    const first = check(history.events.slice(0, 2));
+    expect(first.proposalChanges).toEqual({ prop_1: { stage: 'EXECUTABLE', hash: decision.hash }, prop_2: { stage: 'PENDING_APPROVAL', kernelRun: false } });
+    history.start('prop_1', decision.hash);
+    history.add('ProposalApproved', { proposalId: 'prop_2', by: { kind: 'key', id: 'k' }, reason: 'ok' });
+    const later = withoutProposals(first.state);
+    expect(referencedProposalIds(later, entriesOf(history.events.slice(2), 3))).toEqual(['prop_1', 'prop_2']);
+
+    const second = check(history.events.slice(2), { proposals: new Map(Object.entries(first.proposalChanges) as [string, ProposalFact][]) }, later);
+
+    expect(second.violations).toEqual([]);
+    expect(second.proposalChanges).toEqual({ prop_1: null, prop_2: { stage: 'EXECUTABLE', hash: history.events.at(-1)!.hash } });
+    expect(found(check(history.events.slice(2), {}, later).violations)).toContain('NO_SIDE_EFFECT_WITHOUT_ALLOW/EXECUTION_NOT_ALLOWED');
+  });
+
+  it('measures checkpoints read before the events only when the slice that ends the history is checked', () => {
+    const history = honest();
+    const checkpoints = [{ sequence: 1, checkpoint: history.checkpoint(history.events.length), readBeforeEvents: true }];
+    const slice = check(history.events.slice(0, 4), { checkpoints, endOfHistory: false });
+    expect(slice.violations).toEqual([]);
+    expect(check(history.events.slice(4), {}, slice.state).violations).toEqual([]);
+    expect(found(check([], {}, slice.state).violations)).toEqual(['HASH_CHAIN_CONTINUOUS/CHAIN_TRUNCATED']);
+  });
+
   it('ends in the same state with the same findings whether N + M events are checked at once or N then M', () => {
     const history = honest();
     const forged = history.decide('prop_7', 'DENY');
@@ -408,6 +435,16 @@ describe('checkIntegrity', () => {
         expect(second.state).toEqual(whole.state);
         expect([...first.violations, ...second.violations]).toEqual(whole.violations);
         expect(first.eventsExamined + second.eventsExamined).toBe(whole.eventsExamined);
+        // the same with the proposals kept apart, as the monitor keeps them
+        const store = new Map(Object.entries(first.proposalChanges).filter((entry): entry is [string, ProposalFact] => entry[1] !== null));
+        const apart = checkIntegrity(withoutProposals(first.state), { ...input, entries: entries.slice(split), proposals: store });
+        for (const [proposalId, fact] of Object.entries(apart.proposalChanges)) {
+          if (fact === null) store.delete(proposalId);
+          else store.set(proposalId, fact);
+        }
+        expect(withoutProposals(apart.state)).toEqual(withoutProposals(whole.state));
+        expect(Object.fromEntries(store)).toEqual(whole.state.proposals);
+        expect(apart.violations).toEqual(second.violations);
       }),
       { numRuns: 30 },
     );

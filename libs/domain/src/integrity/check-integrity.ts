@@ -4,7 +4,7 @@ import { canonicalize } from '../ledger/canonical-json';
 import { verifyCheckpoint } from '../ledger/checkpoint';
 import { hashEvent, sha256Hex } from '../ledger/hash-chain';
 import { eventLeafHash, leafHash, MerkleAccumulator } from '../ledger/merkle-tree';
-import type { Attestation, IntegrityState } from './integrity-state';
+import type { Attestation, IntegrityState, ProposalFact } from './integrity-state';
 
 /** What breaks an invariant, one code per kind of finding. */
 export type ViolationCode =
@@ -84,6 +84,13 @@ export interface IntegrityCheckInput {
   tokenKeyIds?: ReadonlySet<string> | null;
   /** The tenant of proposals the entries name that this state does not know (from the proposals read model). */
   proposalOwners?: ReadonlyMap<string, string>;
+  /** What the adapter keeps of the proposals the entries name (`referencedProposalIds`) and the state does not hold. */
+  proposals?: ReadonlyMap<string, ProposalFact>;
+  /**
+   * False for a slice of a longer read: checkpoints read before the events are then measured
+   * only by the slice that ends the history (default true: this input reaches the head).
+   */
+  endOfHistory?: boolean;
 }
 
 export interface IntegrityCheckOutcome {
@@ -93,6 +100,8 @@ export interface IntegrityCheckOutcome {
   checkpointsExamined: number;
   /** What could not be checked, and why (not violations). */
   notes: string[];
+  /** Every proposal fact this check set (or removed: null), for an adapter that keeps proposals apart. */
+  proposalChanges: Record<string, ProposalFact | null>;
 }
 
 /**
@@ -146,10 +155,13 @@ class IntegrityCheck {
   /** The examined message's index on the subject (its leaf index): what names a finding, the same after a re-check from the start. */
   private position = 0;
 
+  private readonly changes: Record<string, ProposalFact | null> = {};
+
   constructor(
     private readonly state: IntegrityState,
     private readonly input: IntegrityCheckInput,
   ) {
+    for (const [proposalId, fact] of input.proposals ?? []) if (!(proposalId in state.proposals)) state.proposals[proposalId] = fact;
     this.tree = MerkleAccumulator.restore(
       state.treeSize,
       state.frontier.map((hash) => Buffer.from(hash, 'hex')),
@@ -162,12 +174,19 @@ class IntegrityCheck {
     for (const checkpoint of before) this.acceptCheckpoint(checkpoint);
     for (const entry of this.input.entries) this.examine(entry);
     for (const checkpoint of after) this.acceptCheckpoint(checkpoint);
-    this.settleUnreached();
+    if (this.input.endOfHistory !== false) this.settleUnreached();
     this.pruneTokens();
     this.state.treeSize = this.tree.size;
     this.state.frontier = this.tree.frontier.map((hash) => hash.toString('hex'));
     this.state.eventsExamined += this.examined;
-    return { state: this.state, violations: this.violations, eventsExamined: this.examined, checkpointsExamined: this.checkpoints, notes: this.notes };
+    return {
+      state: this.state,
+      violations: this.violations,
+      eventsExamined: this.examined,
+      checkpointsExamined: this.checkpoints,
+      notes: this.notes,
+      proposalChanges: this.changes,
+    };
   }
 
   private violate(invariant: InvariantName, code: ViolationCode, summary: string, evidence: ViolationEvidence, identity: string): void {
@@ -292,6 +311,12 @@ class IntegrityCheck {
     }
   }
 
+  private setFact(proposalId: string, fact: ProposalFact | null): void {
+    if (fact === null) delete this.state.proposals[proposalId];
+    else this.state.proposals[proposalId] = fact;
+    this.changes[proposalId] = fact;
+  }
+
   private lockdownInForce(): string | undefined {
     for (const lockdownId in this.state.lockdowns) return lockdownId;
     return undefined;
@@ -321,14 +346,14 @@ class IntegrityCheck {
     }
     if (!nonEmpty(proposalId)) return;
     const kernelRun = data.proposal?.type === 'policy:update';
-    if (status === 'ALLOW' && !kernelRun) this.state.executable[proposalId] = event.hash;
-    else if (status === 'REQUIRE_HUMAN') this.state.open[proposalId] = { lifecycle: 'PENDING_APPROVAL', kernelRun };
-    else if (status === 'HELD_FOR_VETO') this.state.open[proposalId] = { lifecycle: 'HELD_FOR_VETO', kernelRun };
+    if (status === 'ALLOW' && !kernelRun) this.setFact(proposalId, { stage: 'EXECUTABLE', hash: event.hash });
+    else if (status === 'REQUIRE_HUMAN' || status === 'HELD_FOR_VETO') this.setFact(proposalId, { stage: status === 'REQUIRE_HUMAN' ? 'PENDING_APPROVAL' : 'HELD_FOR_VETO', kernelRun });
+    else if (proposalId in this.state.proposals) this.setFact(proposalId, null);
   }
 
   /** A proposal the chain does not know as its own, when the read model says another tenant has it. */
   private foreignOwner(proposalId: string): string | undefined {
-    if (proposalId in this.state.open || proposalId in this.state.executable) return undefined;
+    if (proposalId in this.state.proposals) return undefined;
     const owner = this.input.proposalOwners?.get(proposalId);
     return owner !== undefined && owner !== this.state.tenantId ? owner : undefined;
   }
@@ -349,12 +374,10 @@ class IntegrityCheck {
     if (!nonEmpty(data.proposalId)) return;
     const proposalId = data.proposalId;
     this.checkOwnProposal(event, sequence, proposalId);
-    const open = this.state.open[proposalId];
-    if (!open) return;
-    const executable =
-      (event.type === 'ProposalApproved' && open.lifecycle === 'PENDING_APPROVAL') || (event.type === 'VetoWindowElapsed' && open.lifecycle === 'HELD_FOR_VETO');
-    delete this.state.open[proposalId];
-    if (executable && !open.kernelRun) this.state.executable[proposalId] = event.hash;
+    const fact = this.state.proposals[proposalId];
+    if (!fact || fact.stage === 'EXECUTABLE') return;
+    const executable = (event.type === 'ProposalApproved' && fact.stage === 'PENDING_APPROVAL') || (event.type === 'VetoWindowElapsed' && fact.stage === 'HELD_FOR_VETO');
+    this.setFact(proposalId, executable && !fact.kernelRun ? { stage: 'EXECUTABLE', hash: event.hash } : null);
   }
 
   private followStart(event: LedgerEvent, sequence: number, data: Partial<ExecutionStartedData>, recordedMs: number): void {
@@ -375,10 +398,10 @@ class IntegrityCheck {
 
     this.checkToken(event, sequence, data, recordedMs);
 
-    const executableHash = this.state.executable[proposalId];
+    const fact = this.state.proposals[proposalId];
+    const executableHash = fact?.stage === 'EXECUTABLE' ? fact.hash : undefined;
     if (executableHash === undefined) {
-      const open = this.state.open[proposalId];
-      const why = open ? `it is still ${open.lifecycle}` : 'the chain holds no ALLOW decision, approval or elapsed veto window for it, or it was executed already';
+      const why = fact ? `it is still ${fact.stage}` : 'the chain holds no ALLOW decision, approval or elapsed veto window for it, or it was executed already';
       this.violate(
         'NO_SIDE_EFFECT_WITHOUT_ALLOW',
         'EXECUTION_NOT_ALLOWED',
@@ -406,7 +429,7 @@ class IntegrityCheck {
         identity,
       );
     }
-    delete this.state.executable[proposalId];
+    if (executableHash !== undefined) this.setFact(proposalId, null);
     if (nonEmpty(data.executionId)) this.state.executions[data.executionId] = { proposalId, decisionHash: String(data.decisionHash) };
   }
 
@@ -600,13 +623,13 @@ const safeCanonical = (value: unknown): string => {
  */
 export const checkIntegrity = (state: IntegrityState, input: IntegrityCheckInput): IntegrityCheckOutcome => new IntegrityCheck(structuredClone(state), input).run();
 
-/** The proposals the entries name in approvals and executions: the adapter looks up their owners for TENANT_ISOLATION_ENFORCED. */
+/** The proposals the entries name in verdicts and executions that the state does not hold: the adapter looks up their facts and owners. */
 export const referencedProposalIds = (state: IntegrityState, entries: readonly MonitoredEntry[]): string[] => {
   const ids = new Set<string>();
   for (const { event } of entries) {
     if (!isRecord(event) || !isRecord(event['data']) || event['type'] === 'DecisionRecorded') continue;
     const proposalId = event['data']['proposalId'];
-    if (nonEmpty(proposalId) && !(proposalId in state.open) && !(proposalId in state.executable)) ids.add(proposalId);
+    if (nonEmpty(proposalId) && !(proposalId in state.proposals)) ids.add(proposalId);
   }
   return [...ids];
 };

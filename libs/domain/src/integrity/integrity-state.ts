@@ -22,20 +22,23 @@ export interface Attestation {
   mustBeReached: boolean;
 }
 
-/** Where a proposal that still waits for a human or a veto window stands. */
-export interface OpenProposal {
-  lifecycle: 'PENDING_APPROVAL' | 'HELD_FOR_VETO';
-  /** policy:update proposals are carried out by the kernel itself, never by an executor. */
-  kernelRun: boolean;
-}
+/**
+ * What a later event about a proposal is judged by: whether it still waits for a human or a
+ * veto window, or may execute (with the hash of the event that made it executable). A proposal
+ * denied, rejected, vetoed or executed has no fact: nothing may follow it.
+ */
+export type ProposalFact =
+  | { stage: 'PENDING_APPROVAL' | 'HELD_FOR_VETO'; kernelRun: boolean }
+  | { stage: 'EXECUTABLE'; hash: string };
 
 /**
  * Everything the integrity monitor keeps of one tenant between checks, as plain JSON: where
  * the last check ended (its head and the Merkle tree's right edge), the checkpoints still
  * ahead of the chain, and the little of the tenant's history later events are judged by
- * (proposals open or executable, executions not ended, recent token ids, lockdowns in force).
- * Its size follows what is open, not the length of the history, so a check costs the events
- * since the last one.
+ * (executions not ended, recent token ids, lockdowns in force). The proposals still open or
+ * executable (`proposals`) can be many and old; an adapter keeps them apart, indexed, and
+ * hands a check the few its events name (`IntegrityCheckInput.proposals`), so a check costs
+ * the events since the last one, not the history.
  */
 export interface IntegrityState {
   format: 1;
@@ -52,9 +55,8 @@ export interface IntegrityState {
   attestations: Attestation[];
   /** The largest tree a checkpoint was verified against so far. */
   verified: { treeSize: number; rootHash: string } | null;
-  open: Record<string, OpenProposal>;
-  /** Proposals that may execute and have not started, with the hash of the event that made them executable. */
-  executable: Record<string, string>;
+  /** Proposals waiting for a human or a veto window, or executable and not executed, as far as this state holds them. */
+  proposals: Record<string, ProposalFact>;
   /** Executions started and not ended yet, with the decision hash they started under. */
   executions: Record<string, { proposalId: string; decisionHash: string }>;
   /** Token ids that started an execution, with when (ms since the epoch); kept for TOKEN_MEMORY_MS. */
@@ -78,8 +80,7 @@ export const initialIntegrityState = (tenantId: string): IntegrityState => ({
   frontier: [],
   attestations: [],
   verified: null,
-  open: {},
-  executable: {},
+  proposals: {},
   executions: {},
   tokens: {},
   lockdowns: {},
@@ -111,6 +112,9 @@ export const restartIntegrityState = (previous: IntegrityState): IntegrityState 
   return { ...fresh, attestations, checkpointSequence: previous.checkpointSequence };
 };
 
+/** The state without its proposals, for an adapter that keeps them apart (it applies `proposalChanges` to its own store). */
+export const withoutProposals = (state: IntegrityState): IntegrityState => ({ ...state, proposals: {} });
+
 /** Whether a state is one this code can carry on from (a stored JSON column, say). */
 export const isIntegrityState = (value: unknown): value is IntegrityState => {
   const candidate = value as Partial<IntegrityState> | null;
@@ -122,6 +126,7 @@ export const isIntegrityState = (value: unknown): value is IntegrityState => {
     Number.isSafeInteger(candidate.height) &&
     Number.isSafeInteger(candidate.treeSize) &&
     Array.isArray(candidate.frontier) &&
-    Array.isArray(candidate.attestations)
+    Array.isArray(candidate.attestations) &&
+    typeof candidate.proposals === 'object'
   );
 };
