@@ -51,6 +51,8 @@ const USAGE = `Usage: ./halm <command>
   incidents show <incidentId> [--json]
                               the incidents the integrity monitor opened, newest first, with their evidence
                               (list: exit 0 none open, 1 some open; show: 0 found, 1 not found; 2 cannot read)
+  incidents resolve <incidentId> --reason <text>
+                              close an incident once investigated (exit 0 resolved, 1 no such open incident)
   lockdown status [--tenant <id>] [--json]
                               the lockdowns in force (exit 0 none, 1 one is in force, 2 cannot tell)
   lockdown engage|release --reason <text> (--tenant <id> | --global) [--json]

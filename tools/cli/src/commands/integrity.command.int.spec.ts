@@ -59,5 +59,10 @@ describe('./halm integrity status and ./halm incidents, from the monitor\'s reco
     expect(await incidents(database.url, { verb: 'list', tenantId: 'ten_b', status: undefined, limit: 10, json: false }, log, fail)).toBe(0);
     expect(await incidents(database.url, { verb: 'show', incidentId: 'inc_kkkkkkkkkkkkkkkkkkkkkkkk', json: true }, log, fail)).toBe(0);
     expect(await incidents(database.url, { verb: 'show', incidentId: 'inc_nope', json: false }, log, fail)).toBe(1);
+
+    expect(await incidents(database.url, { verb: 'resolve', incidentId: 'inc_kkkkkkkkkkkkkkkkkkkkkkkk', reason: 'a test tenant', json: false }, log, fail, 'cli:auditor')).toBe(0);
+    expect(await incidents(database.url, { verb: 'resolve', incidentId: 'inc_kkkkkkkkkkkkkkkkkkkkkkkk', reason: 'again', json: false }, log, fail)).toBe(1);
+    expect(await incidents(database.url, { verb: 'list', tenantId: 'ten_a', status: undefined, limit: 10, json: false }, log, fail)).toBe(0);
+    expect(await integrityStatus(settings(), { verb: 'status', tenantId: undefined, full: false, json: false }, log, fail)).toBe(0);
   });
 });

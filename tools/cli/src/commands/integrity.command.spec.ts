@@ -25,6 +25,7 @@ describe('parseIncidentsArguments', () => {
     expect(parseIncidentsArguments(['list'])).toEqual({ verb: 'list', tenantId: undefined, status: undefined, limit: 50, json: false });
     expect(parseIncidentsArguments(['list', '--tenant', 'ten_a', '--status=OPEN', '--limit', '5', '--json'])).toEqual({ verb: 'list', tenantId: 'ten_a', status: 'OPEN', limit: 5, json: true });
     expect(parseIncidentsArguments(['show', 'inc_1', '--json'])).toEqual({ verb: 'show', incidentId: 'inc_1', json: true });
+    expect(parseIncidentsArguments(['resolve', 'inc_1', '--reason', 'a test event'])).toEqual({ verb: 'resolve', incidentId: 'inc_1', reason: 'a test event', json: false });
   });
 
   it.each([
@@ -34,6 +35,8 @@ describe('parseIncidentsArguments', () => {
     [['show'], /^usage/],
     [['show', 'inc_1', '--tenant', 'ten_a'], /unknown option --tenant/],
     [['open'], /^usage/],
+    [['resolve', 'inc_1'], /resolve needs --reason/],
+    [['resolve', '--reason', 'x'], /^usage/],
   ])('refuses %j', (args, message) => {
     expect(parseIncidentsArguments(args)).toEqual(expect.stringMatching(message));
   });
