@@ -16,6 +16,7 @@
  *   node benchmarks/dist/authorize.bench.js [--seconds 4] [--rounds 4] [--warmup-seconds 4] [--quick]
  *   ./halm bench authorize [-- options]
  */
+import { rmSync } from 'node:fs';
 import { loadavg, totalmem } from 'node:os';
 import { describeMachine, formatNumber, machine, markdownTable, median, publish } from './harness';
 import { type HttpTarget, type LoadRound, percentile, requestOnce, runLoad } from './authorize/http-load';
@@ -114,6 +115,8 @@ const main = async (): Promise<number> => {
   const log = (line: string) => process.stdout.write(`${line}\n`);
   const started = machine();
   const stacks = await startStacks(log, TENANTS_SPREAD - 1);
+  // The services log a line per decision: a clean run's logs go, a failed run's stay to be read.
+  let keepLogs = true;
   try {
     const target = targets(stacks);
     const problem = await checkAnswers(stacks, target);
@@ -157,11 +160,14 @@ const main = async (): Promise<number> => {
         }
       }
     }
-    const report = buildReport(series, options, started, stacks);
+    const report = buildReport(series, options, started);
     publish(NAME, report.text);
+    keepLogs = report.failed;
     return report.failed ? 1 : 0;
   } finally {
     await stacks[Symbol.asyncDispose]();
+    if (keepLogs) process.stderr.write(`authorize: the logs of this run's processes are in ${stacks.logsDir}\n`);
+    else rmSync(stacks.logsDir, { recursive: true, force: true });
   }
 };
 
@@ -215,7 +221,7 @@ const cpuTable = (summaries: Map<string, Summary>): string => {
   );
 };
 
-const buildReport = (series: Map<string, Series>, options: Options, started: ReturnType<typeof machine>, stacks: Stacks): { text: string; failed: boolean } => {
+const buildReport = (series: Map<string, Series>, options: Options, started: ReturnType<typeof machine>): { text: string; failed: boolean } => {
   const summaries = new Map([...series].map(([name, entry]) => [name, summarize(entry)]));
   const get = (pipeline: Pipeline, connections: number) => summaries.get(key(pipeline, connections))!;
   const rows = CONNECTIONS.flatMap((connections) =>
@@ -267,9 +273,8 @@ const buildReport = (series: Map<string, Series>, options: Options, started: Ret
     '',
     cpuTable(summaries),
     '',
-    `Machine: ${describeMachine(started)}, load average ${formatNumber(loadavg()[0] ?? 0, 3)} at the end; ${formatNumber(memoryGiB, 3)} GiB memory. ` +
-      `Logs of this run's processes: \`.halm/bench-logs/${stacks.namespace}/\`.`,
-    ...(failed ? ['', '**Some requests failed** (the `failed` column): the figures above are not comparable; see the logs.'] : []),
+    `Machine: ${describeMachine(started)}, load average ${formatNumber(loadavg()[0] ?? 0, 3)} at the end; ${formatNumber(memoryGiB, 3)} GiB memory.`,
+    ...(failed ? ['', '**Some requests failed** (the `failed` column): the figures above are not comparable; the run kept its services\' logs.'] : []),
   ].join('\n');
   return { text, failed };
 };
