@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { verifyChain } from '@halm/domain';
 import { LedgerStore } from '@halm/messaging';
-import { newSigningKey, repositoryRoot, SERVICES } from '@halm/testing';
+import { newSigningKey, publicKeyOfSigningKey, repositoryRoot, SERVICES } from '@halm/testing';
 import { authorize, startE2eStack } from './stack';
 
 const startWith = (service: string, environment: Record<string, string>) =>
@@ -14,10 +14,25 @@ const startWith = (service: string, environment: Record<string, string>) =>
 
 describe('each service as its own process', () => {
   it.each(SERVICES)('%s stops with one line naming a malformed setting', (service) => {
-    const result = startWith(service, { PORT: 'eighty', EXECUTION_TOKEN_SIGNING_KEY: newSigningKey() });
+    // Every required setting is valid; only PORT is not.
+    const signingKey = newSigningKey();
+    const result = startWith(service, {
+      PORT: 'eighty',
+      EXECUTION_TOKEN_SIGNING_KEY: signingKey,
+      EXECUTION_TOKEN_PUBLIC_KEYS: publicKeyOfSigningKey(signingKey),
+      LEDGER_SIGNING_KEY: newSigningKey(),
+      WEBHOOK_SIGNING_SECRET: 'x'.repeat(32),
+    });
 
     expect(result.status).toBe(78);
     expect(result.stderr.trim().split('\n')).toEqual([`${service}: invalid setting PORT="eighty": must be a whole number between 0 and 65535`]);
+  });
+
+  it('stops the executor with one line when it knows no key to check execution tokens with', () => {
+    const result = startWith('executor', { WEBHOOK_SIGNING_SECRET: 'x'.repeat(32) });
+
+    expect(result.status).toBe(78);
+    expect(result.stderr.trim()).toMatch(/^executor: missing setting EXECUTION_TOKEN_PUBLIC_KEYS: must list one or more Ed25519 public keys/);
   });
 
   it('stops the gateway with one line when it has no key to sign execution tokens with', () => {
