@@ -10,6 +10,8 @@ import { ApprovalsController } from './approvals.controller';
 import { AuditController } from './audit/audit.controller';
 import { AuthorizeActionHandler } from './authorize-action.handler';
 import { AuthorizeController } from './authorize.controller';
+import { ConsolePageController } from './console/console-page.controller';
+import { ConsoleSessionController } from './console/console-session.controller';
 import { ExecutionTokenIssuer } from './execution-token.issuer';
 import { ExecutionsController } from './executions.controller';
 import { IntegrityModule } from './integrity/integrity.module';
@@ -19,10 +21,11 @@ import { PoliciesController } from './policies.controller';
 import { ProposalUpdates } from './proposal-updates';
 import { ProposalsController } from './proposals.controller';
 import { ReplayModule } from './replay/replay.module';
+import { TransparencyPageController } from './transparency/transparency-page.controller';
 
 @Module({
   imports: [NatsModule.forRoot('gateway'), PersistenceModule.forRoot(), LockdownAdminModule, ReplayModule, IntegrityModule],
-  controllers: [AuthorizeController, ExecutionsController, AdminController, ProposalsController, ApprovalsController, PoliciesController, ...API_DOCS_CONTROLLERS, AuditController],
+  controllers: [AuthorizeController, ExecutionsController, AdminController, ProposalsController, ApprovalsController, PoliciesController, ...API_DOCS_CONTROLLERS, AuditController, TransparencyPageController, ConsolePageController, ConsoleSessionController],
   providers: [
     ApiKeyGuard,
     OperatorGuard,

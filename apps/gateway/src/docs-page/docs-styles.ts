@@ -33,6 +33,11 @@ pre code { background: none; border: 0; padding: 0; color: inherit; }
 .brand { font-weight: 700; font-size: 1.15rem; letter-spacing: 0.01em; }
 .logo { color: #93c5fd; margin-right: 0.25rem; }
 .meta { margin: 0; color: #cbd5e1; font-size: 0.9rem; }
+.header-side { display: flex; flex-wrap: wrap; align-items: baseline; gap: 0.5rem 1.75rem; }
+.site-nav ul { display: flex; gap: 0.25rem 1.25rem; list-style: none; margin: 0; padding: 0; flex-wrap: wrap; }
+.site-nav a { color: #cbd5e1; text-decoration: none; font-weight: 600; padding: 0.2rem 0; border-bottom: 2px solid transparent; }
+.site-nav a:hover { color: #fff; }
+.site-nav a[aria-current="page"] { color: #fff; border-bottom-color: #93c5fd; }
 
 .layout { display: grid; grid-template-columns: 18.5rem minmax(0, 1fr); max-width: 84rem; margin: 0 auto; }
 .toc { position: sticky; top: 0; align-self: start; max-height: 100vh; overflow: auto; padding: 1.25rem 1rem 2rem 1.5rem; border-right: 1px solid var(--border); font-size: 0.9rem; }

@@ -307,7 +307,10 @@ export const renderDocsPage = (document: OpenApiDocument, options: PageOptions):
 <a class="skip-link" href="#playground">Skip to the playground</a>
 <header class="site-header">
 <div class="brand"><span class="logo" aria-hidden="true">◆</span> ${escapeHtml(info.title)}</div>
+<div class="header-side">
 <p class="meta">Version ${escapeHtml(info.version)} · OpenAPI ${escapeHtml(document.openapi)} · <a href="/api/openapi.json">openapi.json</a></p>
+<nav class="site-nav" aria-label="Pages"><ul><li><a href="/docs" aria-current="page">API docs</a></li><li><a href="/transparency">Transparency</a></li><li><a href="/console">Console</a></li></ul></nav>
+</div>
 </header>
 <div class="layout">
 <nav class="toc" aria-label="Contents">

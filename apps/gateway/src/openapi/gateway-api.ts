@@ -30,6 +30,7 @@ import type { AdminController } from '../admin.controller';
 import type { AuditController, AuditEvent, AuditEventPage, AuditEventWithProof, AuditKeysView, ConsistencyProofView, InclusionProofView, PublicKeyView } from '../audit/audit.controller';
 import { ApiKeyGuard } from '../api-key.guard';
 import type { VerdictView } from '../approvals.controller';
+import { PAGE_ROUTES } from '../console/pages-api';
 import type { GatewaySettings } from '../gateway.settings';
 import { LOCKDOWN_GUARD_DOC, LOCKDOWN_PROPERTY_DESCRIPTIONS, LOCKDOWN_ROUTES, LOCKDOWN_SCHEMAS } from '../lockdown/lockdown-api';
 import { LockdownAdminGuard } from '../lockdown/lockdown-admin.guard';
@@ -1144,6 +1145,7 @@ const routes = (settings: GatewaySettings): Record<string, RouteDoc> => ({
   ...REPLAY_ROUTES,
   ...LOCKDOWN_ROUTES,
   ...INTEGRITY_ROUTES,
+  ...PAGE_ROUTES,
   'GET /api/openapi.json': {
     operationId: 'getOpenApiDocument',
     summary: 'This OpenAPI 3.1 document',
@@ -1253,6 +1255,7 @@ export const describeGatewayApi = (settings: GatewaySettings, version: string): 
     { name: 'Audit', description: 'For auditor (and admin) keys: the ledger\'s events with their Merkle leaf hashes, signed checkpoints, inclusion and consistency proofs (RFC 9162), the public keys, and replay verification and what-if of the recorded decisions.' },
     INTEGRITY_TAG,
     { name: 'Docs', description: 'This document and the docs page.' },
+    { name: 'Pages', description: 'The transparency page and the operations console, and the session route the console signs in with.' },
     { name: 'Operations', description: 'Health and metrics, as every Halm service answers them.' },
   ],
   routes: routes(settings),
