@@ -1,7 +1,7 @@
 import { jetstream } from '@nats-io/jetstream';
 import type { Browser, Page } from 'playwright-core';
 import type { LedgerEvent } from '@halm/contracts';
-import { chain, headOf, INVARIANTS } from '@halm/domain';
+import { chain, DEFAULT_MANIFEST_SOURCE, headOf, INVARIANTS } from '@halm/domain';
 import { LedgerStore } from '@halm/messaging';
 import { eventually } from '@halm/testing';
 import { authorize, startE2eStack, type E2eStack } from '../stack';
@@ -172,7 +172,14 @@ describe('the web pages in headless Chromium, against the running services', () 
     const after = await api(approverKey, 'GET', `/api/kernel/proposals/${payment.proposalId}?waitMs=5000`);
     expect(after.body).toMatchObject({ lifecycle: 'APPROVED', allowed: true });
     await page.getByTestId(`proposal-${payment.proposalId}`).waitFor({ state: 'detached' });
-    expect(await page.getByTestId(`proposal-${recalibration.proposalId}`).isVisible()).toBe(true);
+
+    await page.getByTestId(`veto-${recalibration.proposalId}`).click();
+    await page.getByTestId('reason-text').fill('The risk team has not reviewed risk-v2');
+    await page.getByTestId('reason-confirm').click();
+
+    await page.getByTestId('approvals-message').filter({ hasText: 'VETOED' }).waitFor();
+    expect((await api(approverKey, 'GET', `/api/kernel/proposals/${recalibration.proposalId}?waitMs=5000`)).body).toMatchObject({ lifecycle: 'VETOED', allowed: false });
+    await page.getByTestId(`proposal-${recalibration.proposalId}`).waitFor({ state: 'detached' });
     expect(consolePage.problems).toEqual([]);
   });
 
@@ -244,6 +251,20 @@ describe('the web pages in headless Chromium, against the running services', () 
     expect(await page.getByTestId('replay-pass').textContent()).toBe(`PASS ${decisions.length}`);
     expect(await page.getByTestId('replay-fail').textContent()).toBe('FAIL 0');
     expect(await page.getByTestId('replay-table').locator('tbody tr').count()).toBe(decisions.length);
+
+    // What if payments above 100 needed a human: the two payments of 120 would have waited for one,
+    // and the large one would have waited with the new rule's reason.
+    await page.getByTestId('whatif-manifest').fill(DEFAULT_MANIFEST_SOURCE.replace('payload.amount > 10000', 'payload.amount > 100').replace('Amount above 10000', 'Amount above 100'));
+    await page.getByTestId('whatif-submit').click();
+    await page.getByTestId('whatif-changed').waitFor();
+    expect(await page.getByTestId('whatif-examined').textContent()).toBe(`${decisions.length} decisions examined`);
+    expect(await page.getByTestId('whatif-changed').textContent()).toBe('changed 3');
+    expect(await page.getByTestId('whatif-table').locator('tbody tr').allTextContents()).toEqual([
+      expect.stringMatching(/ledger:write.*ALLOW.*REQUIRE_HUMAN.*Amount above 100 needs/),
+      expect.stringMatching(/ledger:write.*REQUIRE_HUMAN.*Amount above 10000 needs.*REQUIRE_HUMAN.*Amount above 100 needs/),
+      expect.stringMatching(/ledger:write.*ALLOW.*REQUIRE_HUMAN.*Amount above 100 needs/),
+    ]);
+    await screenshot(page, 'console-replay');
     expect(consolePage.problems).toEqual([]);
   });
 
