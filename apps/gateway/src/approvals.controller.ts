@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Inject, Param, Post, Req, UseGuards } from '@nestjs/common';
 import { ProposalVerdictDto, type AppendReply, type AppendRequest, type LedgerEventType, type Topology } from '@halm/contracts';
-import { evolveProposal, type ProposalLifecycle } from '@halm/domain';
+import { evolveProposal, type ProposalLifecycle, type ProposalRow } from '@halm/domain';
 import { RpcClient, RpcError, TOPOLOGY } from '@halm/messaging';
 import { ProposalReadModel } from '@halm/persistence';
 import { problem, ProblemException, SETTINGS } from '@halm/platform';
@@ -13,6 +13,9 @@ export interface VerdictView {
   lifecycle: ProposalLifecycle;
   event: { type: LedgerEventType; height: number; hash: string };
 }
+
+// Longer than the projection ever lags on a healthy deployment; an unknown id answers 404 after it.
+const PROJECTION_GRACE_MS = 1_500;
 
 const VERDICTS = {
   approve: { type: 'ProposalApproved', suffix: 'approved' },
@@ -55,10 +58,24 @@ export class ApprovalsController {
     return this.record(request, proposalId, 'veto', body.reason ?? '');
   }
 
+  /**
+   * The proposal from the read model, waiting a moment for one whose decision was only just
+   * recorded: an approver acting on a proposal seconds old must not get a 404 because the
+   * projection is a few milliseconds behind the ledger.
+   */
+  private async projected(tenantId: string, proposalId: string): Promise<ProposalRow | undefined> {
+    const deadline = Date.now() + PROJECTION_GRACE_MS;
+    for (;;) {
+      const row = await this.proposals.find(tenantId, proposalId);
+      if (row || Date.now() >= deadline) return row;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
   private async record(request: AuthenticatedRequest, proposalId: string, verdict: keyof typeof VERDICTS, reason: string): Promise<VerdictView> {
     const { tenantId, keyId } = request.principal;
     // The read model answers within the tenant only: another tenant's proposal is as unknown as a made-up id.
-    const row = await this.proposals.find(tenantId, proposalId);
+    const row = await this.projected(tenantId, proposalId);
     if (!row) throw new ProblemException(problem(404, `No proposal ${proposalId}`));
     const { type, suffix } = VERDICTS[verdict];
     const data = { proposalId, by: { kind: 'key' as const, id: keyId }, reason };
