@@ -73,6 +73,8 @@ export class TenantLedger {
   private active: PolicyVersionRecord | null = null;
   private readonly activations: PolicyActivationRecord[] = [];
   private readonly charges = new Map<string, Charge[]>();
+  /** The budget keys each proposal charged, so a release looks only at those lists. */
+  private readonly chargedKeys = new Map<string, string[]>();
   /** policy:update proposals that may execute and whose effect is not in the ledger yet. */
   private readonly owedPolicyUpdates = new Map<string, PolicyUpdatePayload>();
   /** policy:update proposals still waiting for a human or a veto window. */
@@ -319,6 +321,8 @@ export class TenantLedger {
     if (next && OPEN_LIFECYCLES.includes(next.lifecycle) && kernelRun) this.openPolicyUpdates.add(proposalId);
     else this.openPolicyUpdates.delete(proposalId);
     if (event.type === 'ProposalRejected' || event.type === 'ProposalVetoed') this.release(proposalId);
+    // Only an open proposal's charges can ever be given back: forget which lists a settled one charged.
+    if (!(next && OPEN_LIFECYCLES.includes(next.lifecycle))) this.chargedKeys.delete(proposalId);
     const held = this.heldPolicyUpdates.get(proposalId);
     if (held && next && !OPEN_LIFECYCLES.includes(next.lifecycle)) {
       this.heldPolicyUpdates.delete(proposalId);
@@ -350,12 +354,16 @@ export class TenantLedger {
     while (list.length > 0 && (list[0] as Charge).atMs <= horizon) list.shift();
     list.push({ proposalId, amount: charge.amount, atMs });
     this.charges.set(key, list);
+    const keys = this.chargedKeys.get(proposalId);
+    if (keys) keys.push(key);
+    else this.chargedKeys.set(proposalId, [key]);
   }
 
   private release(proposalId: string): void {
-    for (const [key, list] of this.charges) {
-      const kept = list.filter((charge) => charge.proposalId !== proposalId);
-      if (kept.length !== list.length) this.charges.set(key, kept);
+    for (const key of this.chargedKeys.get(proposalId) ?? []) {
+      const list = this.charges.get(key);
+      if (list) this.charges.set(key, list.filter((charge) => charge.proposalId !== proposalId));
     }
+    this.chargedKeys.delete(proposalId);
   }
 }
