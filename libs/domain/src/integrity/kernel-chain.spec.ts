@@ -11,6 +11,6 @@ describe('the kernel chain', () => {
     ledger.apply(chain(EMPTY_HEAD, draft));
 
     expect(ledger.activeLockdowns()).toEqual([]);
-    expect(ledger.check({ ...draft, eventId: 'integrity.irun_2' })).toEqual({ ok: true });
+    expect(ledger.check({ type: 'IntegrityCheckRecorded', recordedAt: '2026-03-15T10:05:00.000Z', data: { runId: 'irun_2' } })).toEqual({ ok: true });
   });
 });
