@@ -16,9 +16,15 @@ export interface ProjectorTuning {
   aheadRetryMs: number;
   /** PostgreSQL refused the batch; it is tried again (by any instance) after this delay. */
   failedRetryMs: number;
+  /**
+   * Under a steady flow of events, a transaction starts at most this long after the one
+   * before and takes everything that arrived meanwhile; an event after a quiet spell is
+   * projected at once. This is also the most it delays a proposal's announcement.
+   */
+  gatherMs: number;
 }
 
-const DEFAULT_TUNING: ProjectorTuning = { maxBatch: 200, aheadRetryMs: 200, failedRetryMs: 1_000 };
+const DEFAULT_TUNING: ProjectorTuning = { maxBatch: 200, aheadRetryMs: 200, failedRetryMs: 1_000, gatherMs: 10 };
 const ACK_WAIT_MS = 30_000;
 
 const decodeEvent = (message: JsMsg): LedgerEvent => {
@@ -72,6 +78,7 @@ export class ProjectLedgerEventsHandler implements OnApplicationBootstrap, OnMod
       decode: decodeEvent,
       handle: (events) => this.project(events),
       retryDelayMs: this.tuning.failedRetryMs,
+      gatherMs: this.tuning.gatherMs,
       logger: this.logger,
     });
   }

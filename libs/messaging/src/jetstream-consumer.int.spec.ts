@@ -19,7 +19,7 @@ const openWork = async () => {
   return { nats, manager, stream, publish, [Symbol.asyncDispose]: () => nats[Symbol.asyncDispose]() };
 };
 
-const start = (work: { nats: TestNats; stream: string }, handle: (items: { n: number }[]) => Promise<Verdict[]>) =>
+const start = (work: { nats: TestNats; stream: string }, handle: (items: { n: number }[]) => Promise<Verdict[]>, gatherMs = 0) =>
   consumeInBatches({
     connection: work.nats.connection,
     stream: work.stream,
@@ -32,6 +32,7 @@ const start = (work: { nats: TestNats; stream: string }, handle: (items: { n: nu
     },
     handle,
     retryDelayMs: 50,
+    gatherMs,
     logger,
   });
 
@@ -88,6 +89,29 @@ describe('consumeInBatches with explicit ack, nak and term', () => {
       });
       expect(handled.sort()).toEqual([1, 2]);
       expect(attempts).toBeGreaterThanOrEqual(2);
+    } finally {
+      await consumer.stop();
+    }
+  });
+
+  it('handles a message after a quiet spell at once, and gathers those that follow it into the next batch', async () => {
+    await using work = await openWork();
+    const batches: number[][] = [];
+    const consumer = await start(
+      work,
+      async (items) => {
+        batches.push(items.map((item) => item.n));
+        return items.map(() => Verdicts.ack());
+      },
+      3_000,
+    );
+    try {
+      await work.publish('{"n":1}');
+      await eventually(async () => (batches.length === 1 ? true : undefined), 10_000, 'the first message handled');
+      await work.publish('{"n":2}', '{"n":3}', '{"n":4}');
+
+      await eventually(async () => (batches.length === 2 ? true : undefined), 10_000, 'the next batch handled');
+      expect(batches).toEqual([[1], [2, 3, 4]]);
     } finally {
       await consumer.stop();
     }

@@ -78,6 +78,12 @@ export interface BatchConsumerOptions<T> {
   handle: (items: T[]) => Promise<Verdict[]>;
   /** When `handle` throws, the whole batch is delivered again after this delay. */
   retryDelayMs: number;
+  /**
+   * While messages keep coming, a batch starts at most this long after the one before, so
+   * one `handle` covers what arrived meanwhile; a message after a quiet spell is handled at
+   * once. 0 (the default) handles what has arrived as soon as the previous batch is done.
+   */
+  gatherMs?: number;
   logger: Logger;
 }
 
@@ -134,6 +140,8 @@ export const consumeInBatches = async <T>(options: BatchConsumerOptions<T>): Pro
     });
   };
 
+  const gatherMs = options.gatherMs ?? 0;
+  let nextBatchAt = 0;
   const run = async (): Promise<void> => {
     while (!stopped) {
       try {
@@ -145,10 +153,16 @@ export const consumeInBatches = async <T>(options: BatchConsumerOptions<T>): Pro
             continue;
           }
           batch.push(message);
-          if (current.getPending() === 0) {
-            await settle(batch);
-            batch = [];
+          if (current.getPending() > 0) continue;
+          const early = nextBatchAt - performance.now();
+          if (early > 0 && batch.length < options.maxBatch) {
+            // What arrives meanwhile joins this batch: one transaction, say, instead of several.
+            await new Promise((resolve) => setTimeout(resolve, early));
+            if (current.getPending() > 0) continue;
           }
+          nextBatchAt = performance.now() + gatherMs;
+          await settle(batch);
+          batch = [];
         }
         if (batch.length > 0) await settle(batch);
       } catch (error) {
