@@ -169,8 +169,53 @@ export const PAYLOAD_CLASSES: Record<ActionType, new () => object> = {
   'recalibrate:propose': RecalibrateProposePayload,
 };
 
+const isObject = (value: unknown): boolean => typeof value === 'object' && value !== null && !Array.isArray(value);
+// MinLength(1) and MaxLength count what validator.js counts: never more than the UTF-16 length,
+// and at least 1 for any string of UTF-16 length 1 or more.
+const text =
+  (max: number) =>
+  (value: unknown): boolean =>
+    typeof value === 'string' && value.length >= 1 && value.length <= max;
+const optional =
+  (rule: (value: unknown) => boolean) =>
+  (value: unknown): boolean =>
+    value === undefined || rule(value);
+
+/**
+ * The rules of the payloads whose decorators are simple enough to restate by hand. A payload
+ * these accept passes the decorators too (a property test holds them to it); whatever they
+ * refuse, valid or not, goes through class-validator, which words the problems. Payloads with
+ * a rule not restated here (a URL, an ISO 8601 time, a manifest) always take class-validator.
+ */
+const QUICK_RULES: Partial<Record<ActionType, Record<string, (value: unknown) => boolean>>> = {
+  'ledger:write': {
+    amount: (value) => typeof value === 'number' && Number.isFinite(value),
+    recipient: text(256),
+    currency: optional((value) => typeof value === 'string' && /^[A-Z]{3}$/.test(value)),
+    memo: optional(text(1_000)),
+  },
+  'vault:write': { path: text(512), operation: (value) => value === 'create' || value === 'update' || value === 'rotate' || value === 'delete' },
+  'dialogue:commit': { commitment: text(4_000), counterparty: optional(text(256)) },
+  'voice:respond': { text: text(4_000), locale: optional(text(64)) },
+  'task:create': { title: text(512), assignee: optional(text(256)), dueAt: (value) => value === undefined },
+  'session:write': { key: text(256), value: (value) => value !== undefined },
+  'recalibrate:propose': { model: text(256), parameters: isObject, rationale: optional(text(2_000)) },
+};
+
+/** True only for a payload of `type` that its decorators accept; false when unsure. A microsecond instead of tens. */
+export const quickPayloadCheck = (type: ActionType, payload: Record<string, unknown>): boolean => {
+  const rules = QUICK_RULES[type];
+  if (!rules) return false;
+  for (const field in rules) if (!rules[field]!(payload[field])) return false;
+  return true;
+};
+
 /** Each bad payload field, named by its path in the request (`payload.amount`) with the first rule it broke. */
-export const payloadProblems = (type: ActionType, payload: Record<string, unknown>): { name: string; reason: string }[] => {
+export const payloadProblems = (type: ActionType, payload: Record<string, unknown>): { name: string; reason: string }[] =>
+  quickPayloadCheck(type, payload) ? [] : payloadRuleProblems(type, payload);
+
+/** `payloadProblems` by class-validator alone. */
+export const payloadRuleProblems = (type: ActionType, payload: Record<string, unknown>): { name: string; reason: string }[] => {
   const instance = plainToInstance(PAYLOAD_CLASSES[type], payload);
   const errors = validateSync(instance, { stopAtFirstError: true, forbidUnknownValues: false, validationError: { target: false, value: false } });
   const flatten = (list: ValidationError[], prefix: string): { name: string; reason: string }[] =>
