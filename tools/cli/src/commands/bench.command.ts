@@ -30,6 +30,11 @@ export const BENCHMARKS: readonly Benchmark[] = [
     script: 'ledger-verification.bench.js',
   },
   {
+    name: 'integrity-check',
+    description: 'the integrity monitor\'s incremental check of 1,000 new events on top of 1,000,000 vs the full re-check of all of them (--events N, --new M)',
+    script: 'integrity-check.bench.js',
+  },
+  {
     name: 'replay',
     description: 'replay verification of 100k recorded decisions (--decisions N) vs bare evaluate calls on the same decisions: decisions/s and the policy evaluation share',
     script: 'replay.bench.js',
