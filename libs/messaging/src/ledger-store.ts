@@ -1,8 +1,9 @@
-import { jetstream, jetstreamManager, JetStreamApiError, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, JetStreamApiError, PubHeaders, type ApiError, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { DeliverPolicy, RetentionPolicy, StorageType, DiscardPolicy } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { LedgerEvent, Topology } from '@halm/contracts';
 import { tracedHeaders } from './nats-headers';
+import { RpcClient } from './rpc';
 
 /** Where a tenant's chain ends, with the stream sequence of that last event (0 when empty). */
 export interface StoredHead {
@@ -36,6 +37,8 @@ export class AppendBusyError extends Error {
 }
 
 const DIRECT_READ_LIMIT = 64;
+// The JetStream client's default.
+const PUBLISH_TIMEOUT_MS = 5_000;
 
 const DUPLICATE_WINDOW_NANOS = 2 * 60 * 1_000_000_000;
 
@@ -91,6 +94,7 @@ export const ensureLedgerStream = async (manager: JetStreamManager, topology: To
 /** Reads and appends a tenant's events on the ledger stream. Only the ledger service appends. */
 export class LedgerStore {
   private readonly client: JetStreamClient;
+  private readonly requests: RpcClient;
 
   private constructor(
     private readonly manager: JetStreamManager,
@@ -98,6 +102,7 @@ export class LedgerStore {
     connection: NatsConnection,
   ) {
     this.client = jetstream(connection);
+    this.requests = new RpcClient(connection);
   }
 
   static async open(connection: NatsConnection, topology: Topology): Promise<LedgerStore> {
@@ -125,18 +130,21 @@ export class LedgerStore {
    * members in canonical order; any JSON of the event is equally valid.
    */
   async append(event: LedgerEvent, expectedSequence: number, messageId: string, text = JSON.stringify(event)): Promise<{ sequence: number; duplicate: boolean }> {
-    try {
-      const ack = await this.client.publish(this.topology.ledgerSubject(event.tenantId), text, {
-        msgID: messageId,
-        expect: { lastSubjectSequence: expectedSequence },
-        headers: tracedHeaders(),
-      });
-      return { sequence: ack.seq, duplicate: ack.duplicate };
-    } catch (error) {
-      if (error instanceof JetStreamApiError && error.code === WRONG_LAST_SEQUENCE) throw new StaleHeadError(event.tenantId, expectedSequence);
-      if (error instanceof JetStreamApiError && RETRY_LATER_CODES.has(error.code)) throw new AppendBusyError(error.code, error.message);
+    const headers = tracedHeaders();
+    headers.set(PubHeaders.MsgIdHdr, messageId);
+    headers.set(PubHeaders.ExpectedLastSubjectSequenceHdr, String(expectedSequence));
+    // JetStream's publish protocol as the client's publish() speaks it, through RpcClient's
+    // inbox: the client builds an Error with a stack trace for every publish (nats.js 3.4).
+    const answer = await this.requests.requestMessage(this.topology.ledgerSubject(event.tenantId), text, PUBLISH_TIMEOUT_MS, headers);
+    const ack = answer.json<{ stream?: string; seq?: number; duplicate?: boolean; error?: ApiError }>();
+    if (ack.error) {
+      const error = new JetStreamApiError(ack.error);
+      if (error.code === WRONG_LAST_SEQUENCE) throw new StaleHeadError(event.tenantId, expectedSequence);
+      if (RETRY_LATER_CODES.has(error.code)) throw new AppendBusyError(error.code, error.message);
       throw error;
     }
+    if (!ack.stream || typeof ack.seq !== 'number') throw new Error('JetStream answered the publish without an acknowledgement');
+    return { sequence: ack.seq, duplicate: ack.duplicate === true };
   }
 
   /** A tenant's events in order, from `fromHeight` (1 = the start). */

@@ -1,4 +1,4 @@
-import { createInbox, type Msg, type NatsConnection } from '@nats-io/transport-node';
+import { createInbox, type Msg, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
 import type { RpcFailure } from '@halm/contracts';
 import { inSpan, SpanKind } from '@halm/platform';
 import { context } from '@opentelemetry/api';
@@ -47,7 +47,15 @@ export class RpcClient {
     });
   }
 
-  private send(subject: string, data: string, timeoutMs: number): Promise<Msg> {
+  /**
+   * A request whose body and answer are not the RpcReply JSON of `*.req.*` subjects, such as a
+   * JetStream publish (answered by the stream's acknowledgement); the same inbox and failures.
+   */
+  requestMessage(subject: string, data: string, timeoutMs: number, headers: MsgHdrs): Promise<Msg> {
+    return this.send(subject, data, timeoutMs, headers);
+  }
+
+  private send(subject: string, data: string, timeoutMs: number, headers: MsgHdrs = tracedHeaders()): Promise<Msg> {
     return new Promise<Msg>((resolve, reject) => {
       const token = String((this.nextToken += 1));
       const timer = setTimeout(() => {
@@ -56,7 +64,7 @@ export class RpcClient {
       }, timeoutMs);
       this.pending.set(token, { subject, resolve, reject, timer });
       try {
-        this.connection.publish(subject, data, { reply: `${this.inboxSubject()}.${token}`, headers: tracedHeaders() });
+        this.connection.publish(subject, data, { reply: `${this.inboxSubject()}.${token}`, headers });
       } catch (error) {
         clearTimeout(timer);
         this.pending.delete(token);
