@@ -24,7 +24,9 @@ describe('RpcClient on the real NATS', () => {
     await using nats = await openTestNats();
     const subject = `${nats.topology.namespace}.echo.req.refuse`;
     nats.connection.subscribe(subject, {
-      callback: (_error, message) => message.respond(JSON.stringify({ ok: false, error: { code: 'CONFLICT', message: 'the ledger moved' } } satisfies RpcReply<never>)),
+      callback: (_error, message) => {
+        message.respond(JSON.stringify({ ok: false, error: { code: 'CONFLICT', message: 'the ledger moved' } } satisfies RpcReply<never>));
+      },
     });
     await nats.connection.flush();
 
@@ -48,7 +50,9 @@ describe('RpcClient on the real NATS', () => {
     const subject = `${nats.topology.namespace}.slow.req.answer`;
     const late: (() => void)[] = [];
     nats.connection.subscribe(subject, {
-      callback: (_error, message) => late.push(() => message.respond(JSON.stringify({ ok: true, value: 'late' }))),
+      callback: (_error, message) => {
+        late.push(() => message.respond(JSON.stringify({ ok: true, value: 'late' })));
+      },
     });
     await nats.connection.flush();
     const client = new RpcClient(nats.connection);
@@ -58,7 +62,11 @@ describe('RpcClient on the real NATS', () => {
     await nats.connection.flush();
 
     expect(failure).toMatchObject({ code: 'UNAVAILABLE', message: `no answer on ${subject} within 100 ms` });
-    nats.connection.subscribe(`${subject}.next`, { callback: (_error, message) => message.respond(JSON.stringify({ ok: true, value: 'next' })) });
+    nats.connection.subscribe(`${subject}.next`, {
+      callback: (_error, message) => {
+        message.respond(JSON.stringify({ ok: true, value: 'next' }));
+      },
+    });
     await nats.connection.flush();
     await expect(client.request(`${subject}.next`, {}, 5_000)).resolves.toBe('next');
   });
