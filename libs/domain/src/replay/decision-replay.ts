@@ -94,7 +94,8 @@ export const admissionDifferences = (event: LedgerEvent, decision: Decision, led
   const read = isRecord(decision.stateRead) ? decision.stateRead : {};
   const lockdown = ledger.activeLockdowns()[0];
   if (lockdown && decision.status === 'ALLOW') {
-    differences.push({ field: 'stateRead.lockdown', ...(read['lockdown'] !== undefined ? { recorded: read['lockdown'] } : {}), replayed: true });
+    // The decision may even have read the lockdown and been altered afterwards: then the status, not this field, differs.
+    if (read['lockdown'] !== true) differences.push({ field: 'stateRead.lockdown', ...(read['lockdown'] !== undefined ? { recorded: read['lockdown'] } : {}), replayed: true });
     reasons.push(`lockdown ${lockdown.lockdownId} was in force in the chain, so nothing could be allowed`);
   }
   const active = ledger.activePolicy();
