@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
 import {
   payloadProblems,
   type AppendReply,
@@ -19,8 +18,9 @@ import { LOGGER, Metrics, problem, ProblemException, SETTINGS, validationProblem
 import type { Logger } from 'pino';
 import { ExecutionTokenIssuer } from './execution-token.issuer';
 import type { GatewaySettings } from './gateway.settings';
+import { randomHex } from './random-hex';
 
-export const newProposalId = (): string => `prop_${randomBytes(12).toString('hex')}`;
+export const newProposalId = (): string => `prop_${randomHex(12)}`;
 
 // A budget crossing a level under a burst of concurrent decisions can send one request back a few times.
 const MAX_DECISION_ATTEMPTS = 8;

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
 import type { Proposal } from '@halm/contracts';
 import { actionDigest, publicKeyOf, sha256Hex, signExecutionToken, signingKeyFrom } from '@halm/domain';
 import { SETTINGS } from '@halm/platform';
 import type { KeyObject } from 'node:crypto';
 import type { GatewaySettings } from './gateway.settings';
+import { randomHex } from './random-hex';
 
 /** Signs the single-use token an executable proposal is answered with. */
 @Injectable()
@@ -32,7 +32,7 @@ export class ExecutionTokenIssuer {
         ad: actionDigest(proposal.type, proposal.payload),
         iat,
         exp: iat + this.settings.EXECUTION_TOKEN_TTL_SECONDS,
-        jti: `tok_${randomBytes(12).toString('hex')}`,
+        jti: `tok_${randomHex(12)}`,
       },
       this.signingKey,
       this.keyId,
