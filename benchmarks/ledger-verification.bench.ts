@@ -210,8 +210,8 @@ const main = (): number => {
   const report = [
     '## Ledger verification: Halm vs bare SHA-256',
     '',
-    `An export of one tenant: ${formatNumber(count)} DecisionRecorded events built with \`chain()\` as the gateway records them (the proposal and \`evaluate\`'s decision with the default manifest, ` +
-      `cycling through the 12 requests of the policy-evaluation mix; ${formatNumber(exportBytes / count)} B of JSON per event), read back from JSON, and a checkpoint over all of them signed with Ed25519. ` +
+    `An export of one tenant: ${formatNumber(count)} DecisionRecorded events chained as the ledger records them (the proposal and \`evaluate\`'s decision with the default manifest, ` +
+      `cycling through the 12 requests of the policy-evaluation mix; ${formatNumber(exportBytes / count)} B of JSON per event), stored as their canonical text as the ledger stores them and read back from JSON, and a checkpoint over all of them signed with Ed25519. ` +
       'Each floor is bare `createHash("sha256").update(bytes).digest()` over exactly the bytes the Halm row below it hashes, precomputed once; before timing, the floor\'s digests were checked to equal every event hash, every leaf hash and the root. ' +
       `An operation is one event verified; MB/s is the bytes SHA-256 consumes (10^6 B). Same process, ${options.rounds} interleaved rounds of ${options.roundMs} ms per contender after ${options.warmupMs} ms of warm-up.`,
     '',
