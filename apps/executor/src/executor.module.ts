@@ -1,11 +1,8 @@
 import { Module } from '@nestjs/common';
 import { hostname } from 'node:os';
-import type { NatsConnection } from '@nats-io/transport-node';
-import type { Topology } from '@halm/contracts';
-import { AnomalyReporter, LockdownState, NATS_CONNECTION, NatsModule, RpcClient, TOPOLOGY } from '@halm/messaging';
+import { ANOMALY_REPORTER_PROVIDER, LOCKDOWN_STATE_PROVIDER, NatsModule } from '@halm/messaging';
 import { PersistenceModule } from '@halm/persistence';
-import { LOGGER, SETTINGS } from '@halm/platform';
-import type { Logger } from 'pino';
+import { SETTINGS } from '@halm/platform';
 import { createConnectors } from './connectors';
 import { ExecuteHandler } from './execute.handler';
 import { ExecutionGate } from './execution-gate';
@@ -21,16 +18,8 @@ import { ResolveInDoubtExecutionsJob } from './resolve-in-doubt-executions.job';
     ExecutionGate,
     ExecutorLiveness,
     ResolveInDoubtExecutionsJob,
-    {
-      provide: LockdownState,
-      inject: [NATS_CONNECTION, TOPOLOGY, LOGGER],
-      useFactory: async (connection: NatsConnection, topology: Topology, logger: Logger) => {
-        const state = new LockdownState(connection, topology, { logger });
-        await state.start();
-        return state;
-      },
-    },
-    { provide: AnomalyReporter, inject: [RpcClient, TOPOLOGY, LOGGER], useFactory: (rpc: RpcClient, topology: Topology, logger: Logger) => new AnomalyReporter(rpc, topology, logger) },
+    LOCKDOWN_STATE_PROVIDER,
+    ANOMALY_REPORTER_PROVIDER,
     { provide: EXECUTOR_ID, inject: [SETTINGS], useFactory: (settings: ExecutorSettings) => settings.EXECUTOR_ID || `${hostname()}-${settings.PORT}` },
     {
       provide: CONNECTORS,

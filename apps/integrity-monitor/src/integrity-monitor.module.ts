@@ -2,10 +2,9 @@ import { Module } from '@nestjs/common';
 import { hostname } from 'node:os';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Topology } from '@halm/contracts';
-import { AnomalyReporter, LockdownSwitch, NATS_CONNECTION, NatsModule, RpcClient, TOPOLOGY } from '@halm/messaging';
+import { ANOMALY_REPORTER_PROVIDER, LockdownSwitch, NATS_CONNECTION, NatsModule, TOPOLOGY } from '@halm/messaging';
 import { PersistenceModule } from '@halm/persistence';
-import { LOGGER, SETTINGS } from '@halm/platform';
-import type { Logger } from 'pino';
+import { SETTINGS } from '@halm/platform';
 import { IncidentReporter } from './incident-reporter';
 import { IntegrityRequestsHandler } from './integrity-requests.handler';
 import { IntegrityRunner } from './integrity-runner';
@@ -24,7 +23,7 @@ import { ScheduledChecksJob } from './scheduled-checks.job';
     { provide: LedgerSource, inject: [NATS_CONNECTION, TOPOLOGY], useFactory: (connection: NatsConnection, topology: Topology) => LedgerSource.open(connection, topology) },
     // The bucket normally exists already (`./halm migrate`); it is written only when the lockdown controller cannot be reached.
     { provide: LockdownSwitch, inject: [NATS_CONNECTION, TOPOLOGY], useFactory: (connection: NatsConnection, topology: Topology) => LockdownSwitch.open(connection, topology) },
-    { provide: AnomalyReporter, inject: [RpcClient, TOPOLOGY, LOGGER], useFactory: (rpc: RpcClient, topology: Topology, logger: Logger) => new AnomalyReporter(rpc, topology, logger) },
+    ANOMALY_REPORTER_PROVIDER,
     { provide: MONITOR_ID, inject: [SETTINGS], useFactory: (settings: IntegrityMonitorSettings) => settings.MONITOR_ID || `${hostname()}-${settings.PORT}` },
   ],
 })

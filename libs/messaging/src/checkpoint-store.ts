@@ -1,7 +1,8 @@
-import { DeliverPolicy, DiscardPolicy, jetstream, jetstreamManager, JetStreamApiError, RetentionPolicy, StorageType } from '@nats-io/jetstream';
+import { DeliverPolicy, jetstream, jetstreamManager, JetStreamApiError } from '@nats-io/jetstream';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Topology } from '@halm/contracts';
+import { ensureAppendOnlyStream } from './ledger-store';
 
 /**
  * A signed checkpoint as it travels: the JSON of the domain's `SignedCheckpoint`, field for
@@ -49,58 +50,13 @@ export class CheckpointRaceError extends Error {
 }
 
 const WRONG_LAST_SEQUENCE = 10071;
-const STREAM_NOT_FOUND = 10059;
-const DUPLICATE_WINDOW_NANOS = 2 * 60 * 1_000_000_000;
 
 /**
- * Creates or updates the checkpoint stream like the ledger stream: file storage, kept
- * forever, one subject per tenant, no deleting or purging through the stream API, direct gets
- * for the latest checkpoint, and a duplicate window in which a republished checkpoint (same
- * tenant, size and key) is dropped.
+ * Creates or updates the checkpoint stream like the ledger stream (`ensureAppendOnlyStream`):
+ * its duplicate window drops a republished checkpoint (same tenant, size and key).
  */
-export const ensureCheckpointStream = async (manager: JetStreamManager, topology: Topology, replicas = 1): Promise<void> => {
-  const config = {
-    name: topology.checkpointStream,
-    subjects: [topology.checkpointSubjects],
-    storage: StorageType.File,
-    retention: RetentionPolicy.Limits,
-    discard: DiscardPolicy.New,
-    max_msgs: -1,
-    max_bytes: -1,
-    max_age: 0,
-    num_replicas: replicas,
-    duplicate_window: DUPLICATE_WINDOW_NANOS,
-    deny_delete: true,
-    deny_purge: true,
-    allow_direct: true,
-  };
-  const existing = await manager.streams.info(topology.checkpointStream).catch((error: unknown) => {
-    if (error instanceof JetStreamApiError && error.code === STREAM_NOT_FOUND) return null;
-    throw error;
-  });
-  if (!existing) {
-    await manager.streams.add(config);
-    return;
-  }
-  const current = existing.config;
-  const upToDate =
-    current.subjects.length === 1 &&
-    current.subjects[0] === config.subjects[0] &&
-    current.deny_delete === true &&
-    current.deny_purge === true &&
-    current.allow_direct === true &&
-    current.duplicate_window === config.duplicate_window;
-  // As for the ledger stream: a service that finds the stream up to date needs no permission to update it.
-  if (!upToDate) {
-    await manager.streams.update(topology.checkpointStream, {
-      subjects: config.subjects,
-      deny_delete: true,
-      deny_purge: true,
-      allow_direct: true,
-      duplicate_window: config.duplicate_window,
-    });
-  }
-};
+export const ensureCheckpointStream = (manager: JetStreamManager, topology: Topology, replicas = 1): Promise<void> =>
+  ensureAppendOnlyStream(manager, topology.checkpointStream, topology.checkpointSubjects, replicas);
 
 /** Publishes and reads the signed checkpoints of each tenant's Merkle tree. Only the ledger service publishes. */
 export class CheckpointStore {

@@ -43,13 +43,15 @@ const PUBLISH_TIMEOUT_MS = 5_000;
 const DUPLICATE_WINDOW_NANOS = 2 * 60 * 1_000_000_000;
 
 /**
- * Creates or updates the ledger stream: file storage, kept forever, one subject per tenant,
- * and no deleting or purging through the stream API, so history cannot be rewritten by it.
+ * Creates or updates an append-only stream of Halm's: file storage, kept forever, one subject
+ * per tenant under `subjects`, no deleting or purging through the stream API (so history
+ * cannot be rewritten by it), direct gets, and a duplicate window in which a republished
+ * message id is dropped. The ledger and the checkpoint streams are both made this way.
  */
-export const ensureLedgerStream = async (manager: JetStreamManager, topology: Topology, replicas = 1): Promise<void> => {
+export const ensureAppendOnlyStream = async (manager: JetStreamManager, name: string, subjects: string, replicas = 1): Promise<void> => {
   const config = {
-    name: topology.ledgerStream,
-    subjects: [topology.ledgerSubjects],
+    name,
+    subjects: [subjects],
     storage: StorageType.File,
     retention: RetentionPolicy.Limits,
     discard: DiscardPolicy.New,
@@ -62,7 +64,7 @@ export const ensureLedgerStream = async (manager: JetStreamManager, topology: To
     deny_purge: true,
     allow_direct: true,
   };
-  const existing = await manager.streams.info(topology.ledgerStream).catch((error: unknown) => {
+  const existing = await manager.streams.info(name).catch((error: unknown) => {
     if (error instanceof JetStreamApiError && error.code === STREAM_NOT_FOUND) return null;
     throw error;
   });
@@ -73,7 +75,7 @@ export const ensureLedgerStream = async (manager: JetStreamManager, topology: To
   const current = existing.config;
   const upToDate =
     current.subjects.length === 1 &&
-    current.subjects[0] === config.subjects[0] &&
+    current.subjects[0] === subjects &&
     current.deny_delete === true &&
     current.deny_purge === true &&
     current.allow_direct === true &&
@@ -81,7 +83,7 @@ export const ensureLedgerStream = async (manager: JetStreamManager, topology: To
   // Production accounts let only the migration user update streams: services that merely
   // check an up-to-date stream at start must not need that permission.
   if (!upToDate) {
-    await manager.streams.update(topology.ledgerStream, {
+    await manager.streams.update(name, {
       subjects: config.subjects,
       deny_delete: true,
       deny_purge: true,
@@ -90,6 +92,10 @@ export const ensureLedgerStream = async (manager: JetStreamManager, topology: To
     });
   }
 };
+
+/** Creates or updates the ledger stream (`ensureAppendOnlyStream`). */
+export const ensureLedgerStream = (manager: JetStreamManager, topology: Topology, replicas = 1): Promise<void> =>
+  ensureAppendOnlyStream(manager, topology.ledgerStream, topology.ledgerSubjects, replicas);
 
 /** Reads and appends a tenant's events on the ledger stream. Only the ledger service appends. */
 export class LedgerStore {

@@ -1,9 +1,11 @@
-import { type DynamicModule, Global, Inject, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { type DynamicModule, Global, Inject, Module, type OnApplicationShutdown, type OnModuleInit, type Provider } from '@nestjs/common';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { topology, type Topology } from '@halm/contracts';
 import { HealthRegistry, LOGGER, SETTINGS, type ServiceSettings } from '@halm/platform';
 import type { Logger } from 'pino';
+import { AnomalyReporter } from './anomaly-reporter';
+import { LockdownState } from './lockdown-state';
 import { RpcClient } from './rpc';
 
 export const NATS_CONNECTION = Symbol('NATS_CONNECTION');
@@ -78,3 +80,24 @@ export class NatsModule implements OnModuleInit, OnApplicationShutdown {
     if (!this.connection.isClosed()) await this.connection.drain();
   }
 }
+
+/**
+ * The lockdown state every service that acts on it shares: started (watching the bucket)
+ * before the service takes work, and failing closed when it cannot be read.
+ */
+export const LOCKDOWN_STATE_PROVIDER: Provider = {
+  provide: LockdownState,
+  inject: [NATS_CONNECTION, TOPOLOGY, LOGGER],
+  useFactory: async (connection: NatsConnection, names: Topology, logger: Logger) => {
+    const state = new LockdownState(connection, names, { logger });
+    await state.start();
+    return state;
+  },
+};
+
+/** Records anomalies in the tenants' ledgers through the ledger service. */
+export const ANOMALY_REPORTER_PROVIDER: Provider = {
+  provide: AnomalyReporter,
+  inject: [RpcClient, TOPOLOGY, LOGGER],
+  useFactory: (rpc: RpcClient, names: Topology, logger: Logger) => new AnomalyReporter(rpc, names, logger),
+};

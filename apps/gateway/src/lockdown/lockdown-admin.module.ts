@@ -1,9 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
-import type { Topology } from '@halm/contracts';
-import { AnomalyReporter, RpcClient, TOPOLOGY } from '@halm/messaging';
-import { LOGGER } from '@halm/platform';
-import type { Logger } from 'pino';
+import { ANOMALY_REPORTER_PROVIDER, AnomalyReporter } from '@halm/messaging';
 import { ApiKeyGuard } from '../api-key.guard';
 import { OperatorGuard } from '../operator.guard';
 import { CrossTenantAccess, CrossTenantAccessInterceptor } from './cross-tenant-access';
@@ -19,7 +16,7 @@ import { LockdownAdminGuard } from './lockdown-admin.guard';
     LockdownAdminGuard,
     CrossTenantAccess,
     { provide: APP_INTERCEPTOR, useClass: CrossTenantAccessInterceptor },
-    { provide: AnomalyReporter, inject: [RpcClient, TOPOLOGY, LOGGER], useFactory: (rpc: RpcClient, topology: Topology, logger: Logger) => new AnomalyReporter(rpc, topology, logger) },
+    ANOMALY_REPORTER_PROVIDER,
   ],
   exports: [AnomalyReporter, CrossTenantAccess],
 })
