@@ -19,7 +19,7 @@
 import { rmSync } from 'node:fs';
 import { loadavg, totalmem } from 'node:os';
 import { describeMachine, formatNumber, machine, markdownTable, median, publish } from './harness';
-import { type HttpTarget, type LoadRound, percentile, requestOnce, runLoad } from './authorize/http-load';
+import { type HttpTarget, type LoadOptions, type LoadRound, parseLoadOptions, percentile, requestOnce, runLoad } from './authorize/http-load';
 import { cpuMillis, ownCpuMillis } from './authorize/cpu-time';
 import { startStacks, type Stacks } from './authorize/stacks';
 
@@ -36,28 +36,10 @@ const SPREAD: Pipeline = `Halm, ${TENANTS_SPREAD} tenants`;
 /** Which pipelines run at a connection count: the spread over tenants only at 50. */
 const pipelinesAt = (connections: number): Pipeline[] => (connections === 1 ? ['Halm', 'floor'] : [...PIPELINES]);
 
-interface Options {
-  seconds: number;
-  rounds: number;
-  warmupSeconds: number;
-}
+type Options = LoadOptions;
 
-const parseOptions = (args: readonly string[]): Options => {
-  const quick = args.includes('--quick');
-  const defaults: Options = quick ? { seconds: 2, rounds: 2, warmupSeconds: 2 } : { seconds: 4, rounds: 4, warmupSeconds: 4 };
-  const value = (flag: string, fallback: number): number => {
-    const index = args.indexOf(flag);
-    if (index < 0) return fallback;
-    const parsed = Number(args[index + 1]);
-    if (!Number.isFinite(parsed) || parsed <= 0) throw new Error(`${flag} needs a positive number`);
-    return parsed;
-  };
-  return {
-    seconds: value('--seconds', defaults.seconds),
-    rounds: Math.round(value('--rounds', defaults.rounds)),
-    warmupSeconds: value('--warmup-seconds', defaults.warmupSeconds),
-  };
-};
+const parseOptions = (args: readonly string[]): Options =>
+  parseLoadOptions(args, { full: { seconds: 4, rounds: 4, warmupSeconds: 4 }, quick: { seconds: 2, rounds: 2, warmupSeconds: 2 } });
 
 /** What an agent sends: allowed by the default manifest, outside every budget, so each request takes the same path. */
 const PROPOSAL = { type: 'task:create', payload: { title: 'Call the customer back', assignee: 'support' }, context: { confidenceScore: 0.92, agentId: 'benchmark-agent' } };

@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { jetstreamManager, StorageType } from '@nats-io/jetstream';
 import { isPortFree, repositoryRoot, stopProcesses, testNatsUrl } from '@halm/testing';
 import { describeMachine, formatNumber, machine, markdownTable, median, publish, benchmarksDir } from './harness';
-import { percentile, requestBytes, requestOnce, runRequests, type HttpTarget, type LoadRound } from './authorize/http-load';
+import { parseLoadOptions, percentile, requestBytes, requestOnce, runRequests, type HttpTarget, type LoadOptions, type LoadRound } from './authorize/http-load';
 import { startStacks, type Stacks } from './authorize/stacks';
 
 const NAME = 'execute';
@@ -30,24 +30,10 @@ const CONNECTIONS = [1, 50] as const;
 const ROWS = ['Halm, new executions', 'Halm, retries of executed keys', 'floor'] as const;
 type Row = (typeof ROWS)[number];
 
-interface Options {
-  seconds: number;
-  rounds: number;
-  warmupSeconds: number;
-}
+type Options = LoadOptions;
 
-const parseOptions = (args: readonly string[]): Options => {
-  const quick = args.includes('--quick');
-  const defaults: Options = quick ? { seconds: 1.5, rounds: 2, warmupSeconds: 1 } : { seconds: 3, rounds: 3, warmupSeconds: 2 };
-  const value = (flag: string, fallback: number): number => {
-    const index = args.indexOf(flag);
-    if (index < 0) return fallback;
-    const parsed = Number(args[index + 1]);
-    if (!Number.isFinite(parsed) || parsed <= 0) throw new Error(`${flag} needs a positive number`);
-    return parsed;
-  };
-  return { seconds: value('--seconds', defaults.seconds), rounds: Math.round(value('--rounds', defaults.rounds)), warmupSeconds: value('--warmup-seconds', defaults.warmupSeconds) };
-};
+const parseOptions = (args: readonly string[]): Options =>
+  parseLoadOptions(args, { full: { seconds: 3, rounds: 3, warmupSeconds: 2 }, quick: { seconds: 1.5, rounds: 2, warmupSeconds: 1 } });
 
 const ACTION = { type: 'task:create', payload: { title: 'Call the customer back', assignee: 'support' } };
 const PROPOSAL = { ...ACTION, context: { confidenceScore: 0.92, agentId: 'benchmark-agent' } };

@@ -198,3 +198,27 @@ export const percentile = (sorted: readonly number[], fraction: number): number 
   const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(fraction * sorted.length) - 1));
   return sorted[rank] as number;
 };
+
+/** How long a load benchmark runs: rounds of `seconds` per pipeline after `warmupSeconds`. */
+export interface LoadOptions {
+  seconds: number;
+  rounds: number;
+  warmupSeconds: number;
+}
+
+/** `--seconds N --rounds N --warmup-seconds N`, each optional; `--quick` picks the short defaults. */
+export const parseLoadOptions = (args: readonly string[], defaults: { full: LoadOptions; quick: LoadOptions }): LoadOptions => {
+  const fallback = args.includes('--quick') ? defaults.quick : defaults.full;
+  const value = (flag: string, otherwise: number): number => {
+    const index = args.indexOf(flag);
+    if (index < 0) return otherwise;
+    const parsed = Number(args[index + 1]);
+    if (!Number.isFinite(parsed) || parsed <= 0) throw new Error(`${flag} needs a positive number`);
+    return parsed;
+  };
+  return {
+    seconds: value('--seconds', fallback.seconds),
+    rounds: Math.round(value('--rounds', fallback.rounds)),
+    warmupSeconds: value('--warmup-seconds', fallback.warmupSeconds),
+  };
+};
