@@ -5,7 +5,6 @@
  * processes on the same NATS server. Everything is stopped and deleted afterwards.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { jetstreamManager, StorageType, type JetStreamManager } from '@nats-io/jetstream';
@@ -39,21 +38,6 @@ const ensureFloorStream = async (manager: JetStreamManager, names: Topology): Pr
   const subject = `${names.namespace}.floor.published`;
   await manager.streams.add({ name: `FLOOR${names.ledgerStream.slice('LEDGER'.length)}`, subjects: [subject], storage: StorageType.File });
   return { subject };
-};
-
-/**
- * The keys a deployment configures: the gateways sign execution tokens with the private key
- * and the executor checks them with the public one; the ledger signs checkpoints; the
- * executor signs webhooks.
- */
-const deploymentSecrets = (): Record<string, string> => {
-  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  return {
-    LEDGER_SIGNING_KEY: generateKeyPairSync('ed25519').privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64url'),
-    WEBHOOK_SIGNING_SECRET: randomBytes(32).toString('base64url'),
-    EXECUTION_TOKEN_SIGNING_KEY: privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64url'),
-    EXECUTION_TOKEN_PUBLIC_KEYS: publicKey.export({ format: 'der', type: 'spki' }).toString('base64url'),
-  };
 };
 
 const freePort = async (): Promise<number> => {
@@ -106,7 +90,7 @@ export const startStacks = async (log: (line: string) => void, otherTenants: num
     mkdirSync(logsDir, { recursive: true });
 
     log(`authorize: starting Halm's services (${(services ?? ['all six']).join(', ')}; namespace ${namespace}) and the floor pipeline…`);
-    const stack: RunningStack = await startStack({ natsUrl: testNatsUrl(), databaseUrl: database.url, namespace, basePort: await freeBasePort(), logsDir, environment: deploymentSecrets(), ...(services ? { services } : {}) });
+    const stack: RunningStack = await startStack({ natsUrl: testNatsUrl(), databaseUrl: database.url, namespace, basePort: await freeBasePort(), logsDir, ...(services ? { services } : {}) });
     cleanups.push(() => stack.stop());
     const floorPort = await freePort();
     const floorEnvironment = { NATS_URL: testNatsUrl(), FLOOR_REQUEST_SUBJECT: `${namespace}.floor.req.answer`, FLOOR_STREAM_SUBJECT: floorSubject, PORT: String(floorPort) };
