@@ -177,7 +177,7 @@ describe('GET /api/openapi.json of the real gateway', () => {
     expect(revoke.parameters).toEqual([expect.objectContaining({ name: 'keyId', in: 'path', required: true, schema: { type: 'string' } })]);
     expect(revoke.responses['204']).toEqual({ description: 'Revoked.' });
     const list = document.paths['/api/kernel/proposals']?.['get'] as unknown as Operation | undefined;
-    if (list) expect(list.parameters?.map((parameter) => `${parameter.in}:${parameter.name}`)).toEqual(expect.arrayContaining(['query:limit']));
+    expect(list?.parameters?.map((parameter) => `${parameter.in}:${parameter.name}`)).toEqual(expect.arrayContaining(['query:limit']));
   });
 
   it('has examples that satisfy their own schemas', async () => {
