@@ -2,6 +2,7 @@ import { DeliverPolicy, jetstream, jetstreamManager, JetStreamApiError, type Jet
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Topology } from '@halm/contracts';
 import type { MonitoredEntry } from '@halm/domain';
+import { CheckpointStore } from '@halm/messaging';
 
 /** A message of a stream as the monitor reads it: never trusted to be an event, so kept as text when it is not JSON. */
 export interface StreamEntry {
@@ -36,22 +37,19 @@ export class LedgerSource {
   private constructor(
     private readonly manager: JetStreamManager,
     private readonly topology: Topology,
+    private readonly checkpoints: CheckpointStore,
     connection: NatsConnection,
   ) {
     this.client = jetstream(connection);
   }
 
   static async open(connection: NatsConnection, topology: Topology): Promise<LedgerSource> {
-    return new LedgerSource(await jetstreamManager(connection), topology, connection);
+    return new LedgerSource(await jetstreamManager(connection), topology, await CheckpointStore.open(connection, topology), connection);
   }
 
-  /** Every tenant with a subject on the ledger stream, and how many messages it holds. */
-  async tenants(): Promise<Map<string, number>> {
-    const info = await this.manager.streams.info(this.topology.ledgerStream, { subjects_filter: this.topology.ledgerSubjects });
-    const prefix = this.topology.ledgerSubjects.slice(0, -1);
-    const counts = new Map<string, number>();
-    for (const [subject, count] of Object.entries(info.state.subjects ?? {})) if (subject.startsWith(prefix)) counts.set(subject.slice(prefix.length), count);
-    return counts;
+  /** Every tenant with a subject on the ledger stream, and how many messages it holds (the stream's per-subject counts). */
+  tenants(): Promise<Map<string, number>> {
+    return this.checkpoints.ledgerSizes();
   }
 
   /** The stream sequence of the tenant's last message; 0 when its subject holds none. */
