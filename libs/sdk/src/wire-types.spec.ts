@@ -5,7 +5,8 @@ import {
   type ExecutionView as ContractExecutionView,
   type ProposalContext as ContractProposalContext,
 } from '@halm/contracts';
-import { ACTION_TYPES, DECISION_STATUSES, type AuthorizeResponse, type ExecutionView, type ProposalContext } from './wire-types';
+import { OPEN_LIFECYCLES as DOMAIN_OPEN_LIFECYCLES, PROPOSAL_LIFECYCLES as DOMAIN_PROPOSAL_LIFECYCLES } from '@halm/domain';
+import { ACTION_TYPES, DECISION_STATUSES, OPEN_LIFECYCLES, PROPOSAL_LIFECYCLES, type AuthorizeResponse, type ExecutionView, type ProposalContext } from './wire-types';
 
 // The SDK declares the wire types again so that it has no runtime dependency; these checks
 // fail the type check when they drift from the kernel's own.
@@ -24,5 +25,10 @@ describe('the wire types the SDK declares', () => {
   it('name the same action types and decision statuses as the kernel', () => {
     expect(ACTION_TYPES).toEqual(CONTRACT_ACTION_TYPES);
     expect(DECISION_STATUSES).toEqual(CONTRACT_DECISION_STATUSES);
+  });
+
+  it('name the same proposal lifecycles, and the same open ones, as the kernel', () => {
+    expect(PROPOSAL_LIFECYCLES).toEqual(DOMAIN_PROPOSAL_LIFECYCLES);
+    expect(OPEN_LIFECYCLES).toEqual(DOMAIN_OPEN_LIFECYCLES);
   });
 });

@@ -80,8 +80,6 @@ export type ProposalLifecycle = (typeof PROPOSAL_LIFECYCLES)[number];
 
 /** Lifecycles that still wait for an approver or for the veto window to end. */
 export const OPEN_LIFECYCLES: readonly ProposalLifecycle[] = ['PENDING_APPROVAL', 'HELD_FOR_VETO'];
-/** Lifecycles in which the action may execute. */
-export const EXECUTABLE_LIFECYCLES: readonly ProposalLifecycle[] = ['ALLOWED', 'APPROVED', 'VETO_WINDOW_ELAPSED'];
 
 export interface Actor {
   kind: string;
