@@ -1,6 +1,6 @@
-import { Transform } from 'class-transformer';
-import { IsInt, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
+import { IsString, Matches } from 'class-validator';
 import type { CheckpointCursor } from '@halm/persistence';
+import { Given, WholeNumberQuery } from '../field-rules';
 
 /** Most events one page of `GET /api/audit/events` holds. */
 export const MAX_EVENTS_PER_PAGE = 500;
@@ -9,53 +9,31 @@ export const MAX_CHECKPOINTS_PER_PAGE = 200;
 // Heights and tree sizes are PostgreSQL integers.
 export const MAX_HEIGHT = 2_147_483_647;
 
-// Query values arrive as strings (an array when repeated); only a plain decimal becomes a number, anything else fails validation as it came.
-const toInteger = ({ value }: { value: unknown }): unknown => (typeof value === 'string' && /^\d{1,10}$/.test(value) ? Number(value) : value);
-
-const Given = () => ValidateIf((_object, value) => value !== undefined);
-
-const wholeNumber = (name: string, min: number, max = MAX_HEIGHT) => `${name} must be a whole number between ${min} and ${max}`;
-
 /** The query of `GET /api/audit/events`. */
 export class EventRangeQuery {
   @Given()
-  @Transform(toInteger)
-  @IsInt({ message: wholeNumber('fromHeight', 1) })
-  @Min(1, { message: wholeNumber('fromHeight', 1) })
-  @Max(MAX_HEIGHT, { message: wholeNumber('fromHeight', 1) })
+  @WholeNumberQuery('fromHeight', 1, MAX_HEIGHT)
   fromHeight?: number;
 
   @Given()
-  @Transform(toInteger)
-  @IsInt({ message: wholeNumber('toHeight', 1) })
-  @Min(1, { message: wholeNumber('toHeight', 1) })
-  @Max(MAX_HEIGHT, { message: wholeNumber('toHeight', 1) })
+  @WholeNumberQuery('toHeight', 1, MAX_HEIGHT)
   toHeight?: number;
 }
 
 /** The query of `GET /api/audit/events/:height`. */
 export class InclusionProofQuery {
   @Given()
-  @Transform(toInteger)
-  @IsInt({ message: wholeNumber('treeSize', 1) })
-  @Min(1, { message: wholeNumber('treeSize', 1) })
-  @Max(MAX_HEIGHT, { message: wholeNumber('treeSize', 1) })
+  @WholeNumberQuery('treeSize', 1, MAX_HEIGHT)
   treeSize?: number;
 }
 
 /** The query of `GET /api/audit/consistency`. */
 export class ConsistencyProofQuery {
-  @Transform(toInteger)
-  @IsInt({ message: wholeNumber('fromSize', 1) })
-  @Min(1, { message: wholeNumber('fromSize', 1) })
-  @Max(MAX_HEIGHT, { message: wholeNumber('fromSize', 1) })
+  @WholeNumberQuery('fromSize', 1, MAX_HEIGHT)
   fromSize!: number;
 
   @Given()
-  @Transform(toInteger)
-  @IsInt({ message: wholeNumber('toSize', 1) })
-  @Min(1, { message: wholeNumber('toSize', 1) })
-  @Max(MAX_HEIGHT, { message: wholeNumber('toSize', 1) })
+  @WholeNumberQuery('toSize', 1, MAX_HEIGHT)
   toSize?: number;
 }
 
@@ -76,10 +54,7 @@ export const checkpointCursorOf = (checkpoint: { treeSize: number; keyId: string
 /** The query of `GET /api/audit/checkpoints`. */
 export class ListCheckpointsQuery {
   @Given()
-  @Transform(toInteger)
-  @IsInt({ message: wholeNumber('limit', 1, MAX_CHECKPOINTS_PER_PAGE) })
-  @Min(1, { message: wholeNumber('limit', 1, MAX_CHECKPOINTS_PER_PAGE) })
-  @Max(MAX_CHECKPOINTS_PER_PAGE, { message: wholeNumber('limit', 1, MAX_CHECKPOINTS_PER_PAGE) })
+  @WholeNumberQuery('limit', 1, MAX_CHECKPOINTS_PER_PAGE)
   limit?: number;
 
   @Given()

@@ -1,16 +1,12 @@
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
+import { IsIn, IsString, Matches } from 'class-validator';
 import { INCIDENT_STATUSES, TENANT_ID_PATTERN, type IncidentStatus } from '@halm/contracts';
+import { Given, WholeNumberQuery } from '../field-rules';
 
 export const DEFAULT_PAGE = 20;
 export const MAX_PAGE = 200;
 
-// Query values arrive as strings: only a plain decimal becomes a number, anything else fails validation as it came.
-const toInteger = ({ value }: { value: unknown }): unknown => (typeof value === 'string' && /^\d{1,10}$/.test(value) ? Number(value) : value);
 const toBoolean = ({ value }: { value: unknown }): unknown => (value === 'true' ? true : value === 'false' ? false : value);
-
-const Given = () => ValidateIf((_object, value) => value !== undefined);
-const LIMIT_MESSAGE = `limit must be a whole number between 1 and ${MAX_PAGE}`;
 
 /** The query of `POST /api/admin/integrity/checks`. */
 export class IntegrityCheckQuery {
@@ -30,20 +26,14 @@ export class IntegrityCheckQuery {
 /** The query of `GET /api/audit/integrity/checks`. */
 export class ListIntegrityRunsQuery {
   @Given()
-  @Transform(toInteger)
-  @IsInt({ message: LIMIT_MESSAGE })
-  @Min(1, { message: LIMIT_MESSAGE })
-  @Max(MAX_PAGE, { message: LIMIT_MESSAGE })
+  @WholeNumberQuery('limit', 1, MAX_PAGE)
   limit?: number;
 }
 
 /** The query of `GET /api/audit/incidents`. */
 export class ListIncidentsQuery {
   @Given()
-  @Transform(toInteger)
-  @IsInt({ message: LIMIT_MESSAGE })
-  @Min(1, { message: LIMIT_MESSAGE })
-  @Max(MAX_PAGE, { message: LIMIT_MESSAGE })
+  @WholeNumberQuery('limit', 1, MAX_PAGE)
   limit?: number;
 
   @Given()

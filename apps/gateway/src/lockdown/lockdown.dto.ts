@@ -1,7 +1,6 @@
-import { IsDefined, IsIn, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
+import { IsDefined, IsIn, IsString, Matches, MaxLength } from 'class-validator';
 import { LOCKDOWN_SCOPES, TENANT_ID_PATTERN, type LockdownRecord, type LockdownScope } from '@halm/contracts';
-
-const Given = () => ValidateIf((_object, value) => value !== undefined);
+import { Given } from '../field-rules';
 
 /** `POST /api/admin/lockdown` and `POST /api/admin/lockdown/release`: which lockdown, and why (for the ledger). */
 export class LockdownChangeDto {

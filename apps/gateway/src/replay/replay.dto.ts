@@ -1,23 +1,16 @@
-import { IsInt, IsObject, IsString, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { IsObject, IsString, MaxLength } from 'class-validator';
 import type { HeightRange } from '@halm/domain';
 import { MAX_HEIGHT } from '../audit/audit.query';
-
-const Given = () => ValidateIf((_object, value) => value !== undefined);
-
-const wholeNumber = (name: string) => `${name} must be a whole number between 1 and ${MAX_HEIGHT}`;
+import { Given, WholeNumber } from '../field-rules';
 
 /** `POST /api/audit/replay`: which heights of the tenant's ledger to replay (both included). */
 export class ReplayRequestDto implements HeightRange {
   @Given()
-  @Max(MAX_HEIGHT, { message: wholeNumber('fromHeight') })
-  @Min(1, { message: wholeNumber('fromHeight') })
-  @IsInt({ message: wholeNumber('fromHeight') })
+  @WholeNumber('fromHeight', 1, MAX_HEIGHT)
   fromHeight?: number;
 
   @Given()
-  @Max(MAX_HEIGHT, { message: wholeNumber('toHeight') })
-  @Min(1, { message: wholeNumber('toHeight') })
-  @IsInt({ message: wholeNumber('toHeight') })
+  @WholeNumber('toHeight', 1, MAX_HEIGHT)
   toHeight?: number;
 }
 
