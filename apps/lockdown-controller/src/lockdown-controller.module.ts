@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Topology } from '@halm/contracts';
-import { LockdownSwitch, NATS_CONNECTION, NatsModule, TOPOLOGY } from '@halm/messaging';
+import { CheckpointStore, LockdownSwitch, NATS_CONNECTION, NatsModule, TOPOLOGY } from '@halm/messaging';
 import { PersistenceModule } from '@halm/persistence';
 import { EngageOnAnomaliesHandler } from './engage-on-anomalies.handler';
 import { LockdownRecorder } from './lockdown-recorder';
@@ -15,6 +15,8 @@ import { TenantLedgers } from './tenant-ledgers';
     TenantLedgers,
     LockdownRecorder,
     EngageOnAnomaliesHandler,
+    // Only its per-subject counts of the ledger stream: which tenants have a chain.
+    { provide: CheckpointStore, inject: [NATS_CONNECTION, TOPOLOGY], useFactory: (connection: NatsConnection, topology: Topology) => CheckpointStore.open(connection, topology) },
     {
       provide: LockdownSwitch,
       inject: [NATS_CONNECTION, TOPOLOGY],

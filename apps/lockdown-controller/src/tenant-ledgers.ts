@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { AppendReply, AppendRequest, LedgerEvent, Topology } from '@halm/contracts';
-import { NATS_CONNECTION, RpcClient, TOPOLOGY } from '@halm/messaging';
+import { CheckpointStore, NATS_CONNECTION, RpcClient, TOPOLOGY } from '@halm/messaging';
 import { TenantEntity } from '@halm/persistence';
 import { SETTINGS } from '@halm/platform';
 import { DataSource } from 'typeorm';
@@ -18,6 +18,7 @@ export class TenantLedgers {
     @Inject(NATS_CONNECTION) private readonly connection: NatsConnection,
     @Inject(TOPOLOGY) private readonly topology: Topology,
     private readonly rpc: RpcClient,
+    private readonly checkpoints: CheckpointStore,
     private readonly dataSource: DataSource,
     @Inject(SETTINGS) private readonly settings: LockdownControllerSettings,
   ) {}
@@ -27,14 +28,8 @@ export class TenantLedgers {
    * chain in the ledger stream (the sandbox, or a tenant made outside the API).
    */
   async allTenants(): Promise<string[]> {
-    const [rows, info] = await Promise.all([
-      this.dataSource.getRepository(TenantEntity).find({ select: { id: true } }),
-      jetstreamManager(this.connection).then((manager) => manager.streams.info(this.topology.ledgerStream, { subjects_filter: this.topology.ledgerSubjects })),
-    ]);
-    const prefix = this.topology.ledgerSubject('x').slice(0, -1);
-    const tenants = new Set(rows.map((row) => row.id));
-    for (const subject of Object.keys(info.state.subjects ?? {})) if (subject.startsWith(prefix)) tenants.add(subject.slice(prefix.length));
-    return [...tenants].sort();
+    const [rows, chains] = await Promise.all([this.dataSource.getRepository(TenantEntity).find({ select: { id: true } }), this.checkpoints.ledgerSizes()]);
+    return [...new Set([...rows.map((row) => row.id), ...chains.keys()])].sort();
   }
 
   /** The tenant's events recorded from about `since` up to its head, in order. */
