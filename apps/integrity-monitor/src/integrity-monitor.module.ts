@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { hostname } from 'node:os';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Topology } from '@halm/contracts';
-import { ANOMALY_REPORTER_PROVIDER, LockdownSwitch, NATS_CONNECTION, NatsModule, TOPOLOGY } from '@halm/messaging';
+import { ANOMALY_REPORTER_PROVIDER, LOCKDOWN_SWITCH_PROVIDER, NATS_CONNECTION, NatsModule, TOPOLOGY } from '@halm/messaging';
 import { PersistenceModule } from '@halm/persistence';
 import { SETTINGS } from '@halm/platform';
 import { IncidentReporter } from './incident-reporter';
@@ -21,8 +21,8 @@ import { ScheduledChecksJob } from './scheduled-checks.job';
     IncidentReporter,
     ScheduledChecksJob,
     { provide: LedgerSource, inject: [NATS_CONNECTION, TOPOLOGY], useFactory: (connection: NatsConnection, topology: Topology) => LedgerSource.open(connection, topology) },
-    // The bucket normally exists already (`./halm migrate`); it is written only when the lockdown controller cannot be reached.
-    { provide: LockdownSwitch, inject: [NATS_CONNECTION, TOPOLOGY], useFactory: (connection: NatsConnection, topology: Topology) => LockdownSwitch.open(connection, topology) },
+    // Written only when the lockdown controller cannot be reached.
+    LOCKDOWN_SWITCH_PROVIDER,
     ANOMALY_REPORTER_PROVIDER,
     { provide: MONITOR_ID, inject: [SETTINGS], useFactory: (settings: IntegrityMonitorSettings) => settings.MONITOR_ID || `${hostname()}-${settings.PORT}` },
   ],

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Topology } from '@halm/contracts';
-import { CheckpointStore, LockdownSwitch, NATS_CONNECTION, NatsModule, TOPOLOGY } from '@halm/messaging';
+import { CheckpointStore, LOCKDOWN_SWITCH_PROVIDER, NATS_CONNECTION, NatsModule, TOPOLOGY } from '@halm/messaging';
 import { PersistenceModule } from '@halm/persistence';
 import { EngageOnAnomaliesHandler } from './engage-on-anomalies.handler';
 import { LockdownRecorder } from './lockdown-recorder';
@@ -17,12 +17,7 @@ import { TenantLedgers } from './tenant-ledgers';
     EngageOnAnomaliesHandler,
     // Only its per-subject counts of the ledger stream: which tenants have a chain.
     { provide: CheckpointStore, inject: [NATS_CONNECTION, TOPOLOGY], useFactory: (connection: NatsConnection, topology: Topology) => CheckpointStore.open(connection, topology) },
-    {
-      provide: LockdownSwitch,
-      inject: [NATS_CONNECTION, TOPOLOGY],
-      // The bucket normally exists already (`./halm migrate`); opening it creates it where this service may.
-      useFactory: (connection: NatsConnection, topology: Topology) => LockdownSwitch.open(connection, topology),
-    },
+    LOCKDOWN_SWITCH_PROVIDER,
   ],
 })
 export class LockdownControllerModule {}

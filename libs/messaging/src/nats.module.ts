@@ -5,7 +5,7 @@ import { topology, type Topology } from '@halm/contracts';
 import { HealthRegistry, LOGGER, SETTINGS, type ServiceSettings } from '@halm/platform';
 import type { Logger } from 'pino';
 import { AnomalyReporter } from './anomaly-reporter';
-import { LockdownState } from './lockdown-state';
+import { LockdownState, LockdownSwitch } from './lockdown-state';
 import { RpcClient } from './rpc';
 
 export const NATS_CONNECTION = Symbol('NATS_CONNECTION');
@@ -93,6 +93,13 @@ export const LOCKDOWN_STATE_PROVIDER: Provider = {
     await state.start();
     return state;
   },
+};
+
+/** The lockdown bucket's writing side; the bucket normally exists already (`./halm migrate`), opening it creates it where the service may. */
+export const LOCKDOWN_SWITCH_PROVIDER: Provider = {
+  provide: LockdownSwitch,
+  inject: [NATS_CONNECTION, TOPOLOGY],
+  useFactory: (connection: NatsConnection, names: Topology) => LockdownSwitch.open(connection, names),
 };
 
 /** Records anomalies in the tenants' ledgers through the ledger service. */
