@@ -25,8 +25,9 @@ import {
   executionViewOf,
   sha256Hex,
   startedEventIdOf,
+  keyListOf,
   verifyExecutionToken,
-  verifyingKeyFrom,
+  verifyingKeysFrom,
   type ExecutionTokenClaims,
 } from '@halm/domain';
 import { AnomalyReporter, LockdownState, LockdownUnknownError, NATS_CONNECTION, RpcClient, RpcError, TOPOLOGY } from '@halm/messaging';
@@ -69,16 +70,6 @@ const claimsOf = (token: string): Partial<ExecutionTokenClaims> | null => {
   }
 };
 
-/** The public keys tokens are verified with, by key id (derived from the key as the gateway derives it). */
-export const verifyingKeysFrom = (list: string): Map<string, KeyObject> =>
-  new Map(
-    list
-      .split(',')
-      .map((key) => key.trim())
-      .filter(Boolean)
-      .map((key) => [sha256Hex(key).slice(0, 16), verifyingKeyFrom(key)] as const),
-  );
-
 /**
  * The execution gate. A request is let through only with a valid token bound to this tenant
  * and this exact action; the ledger then lets exactly one ExecutionStarted per proposal and
@@ -108,7 +99,7 @@ export class ExecutionGate implements OnModuleDestroy {
     private readonly anomalies: AnomalyReporter,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
-    this.verifyingKeys = verifyingKeysFrom(settings.EXECUTION_TOKEN_PUBLIC_KEYS);
+    this.verifyingKeys = verifyingKeysFrom(keyListOf(settings.EXECUTION_TOKEN_PUBLIC_KEYS));
   }
 
   async onModuleDestroy(): Promise<void> {

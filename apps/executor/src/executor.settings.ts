@@ -1,20 +1,8 @@
 import { IsString, MinLength, ValidateBy } from 'class-validator';
-import { verifyingKeyFrom } from '@halm/domain';
+import { isEd25519PublicKeyList } from '@halm/domain';
 import { DatabaseServiceSettings, WholeNumber } from '@halm/platform';
 
-const isListOfEd25519PublicKeys = (value: unknown): boolean => {
-  const keys = String(value)
-    .split(',')
-    .map((key) => key.trim())
-    .filter(Boolean);
-  if (keys.length === 0) return false;
-  try {
-    for (const key of keys) verifyingKeyFrom(key);
-    return true;
-  } catch {
-    return false;
-  }
-};
+const isListOfEd25519PublicKeys = (value: unknown): boolean => isEd25519PublicKeyList(String(value), false);
 
 export class ExecutorSettings extends DatabaseServiceSettings {
   /**

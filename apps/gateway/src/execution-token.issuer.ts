@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Proposal } from '@halm/contracts';
-import { actionDigest, publicKeyOf, sha256Hex, signExecutionToken, signingKeyFrom } from '@halm/domain';
+import { actionDigest, publicKeyId, publicKeyOf, signExecutionToken, signingKeyFrom } from '@halm/domain';
 import { SETTINGS } from '@halm/platform';
 import type { KeyObject } from 'node:crypto';
 import type { GatewaySettings } from './gateway.settings';
@@ -17,7 +17,7 @@ export class ExecutionTokenIssuer {
   constructor(@Inject(SETTINGS) private readonly settings: GatewaySettings) {
     this.signingKey = signingKeyFrom(settings.EXECUTION_TOKEN_SIGNING_KEY);
     this.publicKey = publicKeyOf(this.signingKey);
-    this.keyId = sha256Hex(this.publicKey).slice(0, 16);
+    this.keyId = publicKeyId(this.publicKey);
   }
 
   /** A token for exactly this proposal's action, bound to the hash of the ledger event that made it executable. */

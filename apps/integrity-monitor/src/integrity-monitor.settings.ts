@@ -1,15 +1,8 @@
 import { IsIn, ValidateBy } from 'class-validator';
-import { verifyingKeyFrom } from '@halm/domain';
+import { isEd25519PublicKeyList } from '@halm/domain';
 import { DatabaseServiceSettings, WholeNumber } from '@halm/platform';
 
-const isListOfEd25519PublicKeysOrEmpty = (value: unknown): boolean => {
-  try {
-    for (const key of String(value).split(',').map((entry) => entry.trim()).filter(Boolean)) verifyingKeyFrom(key);
-    return true;
-  } catch {
-    return false;
-  }
-};
+const isListOfEd25519PublicKeysOrEmpty = (value: unknown): boolean => isEd25519PublicKeyList(String(value), true);
 
 export class IntegrityMonitorSettings extends DatabaseServiceSettings {
   /** How often every tenant is checked (the transparency page's 5 minutes); 0: only when asked. */

@@ -18,9 +18,9 @@ import {
   checkIntegrity,
   initialIntegrityState,
   isIntegrityState,
+  keyListOf,
   referencedProposalIds,
   restartIntegrityState,
-  sha256Hex,
   verifyingKeysFrom,
   withoutProposals,
   type IntegrityState,
@@ -61,10 +61,10 @@ export const aggregateResults = (tenants: readonly TenantCheckView[]): Invariant
     return { invariant, passing: results.every((result) => result.passing), eventsExamined: results.reduce((sum, result) => sum + result.eventsExamined, 0) };
   });
 
-/** The ledger's token key ids, derived from each public key as the executors derive them. */
+/** The gateways' token key ids, derived from each public key as the executors derive them (`verifyingKeysFrom`). */
 const tokenKeyIdsOf = (list: string): ReadonlySet<string> | null => {
-  const keys = list.split(',').map((key) => key.trim()).filter(Boolean);
-  return keys.length === 0 ? null : new Set(keys.map((key) => sha256Hex(key).slice(0, 16)));
+  const keys = keyListOf(list);
+  return keys.length === 0 ? null : new Set(verifyingKeysFrom(keys).keys());
 };
 
 /**

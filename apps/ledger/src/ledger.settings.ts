@@ -1,5 +1,5 @@
 import { IsIn, ValidateBy } from 'class-validator';
-import { signingKeyFrom, verifyingKeyFrom } from '@halm/domain';
+import { isEd25519PublicKeyList as isPublicKeyList, signingKeyFrom } from '@halm/domain';
 import { DatabaseServiceSettings, WholeNumber } from '@halm/platform';
 
 const isEd25519PrivateKey = (value: unknown): boolean => {
@@ -11,21 +11,7 @@ const isEd25519PrivateKey = (value: unknown): boolean => {
   }
 };
 
-const isEd25519PublicKeyList = (value: unknown): boolean => {
-  try {
-    retiredPublicKeys(String(value)).forEach((key) => verifyingKeyFrom(key));
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-/** The public keys in LEDGER_RETIRED_PUBLIC_KEYS, in the order given. */
-export const retiredPublicKeys = (setting: string): string[] =>
-  setting
-    .split(',')
-    .map((key) => key.trim())
-    .filter((key) => key !== '');
+const isEd25519PublicKeyList = (value: unknown): boolean => isPublicKeyList(String(value), true);
 
 /** The ledger also projects its stream into PostgreSQL, so it needs DATABASE_URL. */
 export class LedgerSettings extends DatabaseServiceSettings {

@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { KeyObject } from 'node:crypto';
-import { publicKeyId, publicKeyOf, signingKeyFrom, verifyingKeyFrom } from '@halm/domain';
+import { keyListOf, publicKeyId, publicKeyOf, signingKeyFrom, verifyingKeyFrom } from '@halm/domain';
 import type { LedgerPublicKey } from '@halm/messaging';
 import { SETTINGS } from '@halm/platform';
-import { retiredPublicKeys, type LedgerSettings } from '../ledger.settings';
+import type { LedgerSettings } from '../ledger.settings';
 
 /** The key checkpoints are signed with, and every public key a checkpoint may name. */
 @Injectable()
@@ -18,7 +18,7 @@ export class CheckpointKeys {
     const publicKey = publicKeyOf(this.signingKey);
     this.keyId = publicKeyId(publicKey);
     // The same key may be spelled in base64 or base64url: its id is taken from one spelling.
-    const retired = retiredPublicKeys(settings.LEDGER_RETIRED_PUBLIC_KEYS).map((key) => verifyingKeyFrom(key).export({ format: 'der', type: 'spki' }).toString('base64url'));
+    const retired = keyListOf(settings.LEDGER_RETIRED_PUBLIC_KEYS).map((key) => verifyingKeyFrom(key).export({ format: 'der', type: 'spki' }).toString('base64url'));
     this.keys = [publicKey, ...new Set(retired)]
       .filter((key, index) => index === 0 || key !== publicKey)
       .map((key, index) => ({ keyId: publicKeyId(key), publicKey: key, current: index === 0 }));

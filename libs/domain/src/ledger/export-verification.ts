@@ -71,6 +71,25 @@ export const verifyingKeysFrom = (publicKeys: readonly string[]): Map<string, Ke
     }),
   );
 
+/** The keys of a comma-separated setting such as EXECUTION_TOKEN_PUBLIC_KEYS or LEDGER_RETIRED_PUBLIC_KEYS. */
+export const keyListOf = (list: string): string[] =>
+  list
+    .split(',')
+    .map((key) => key.trim())
+    .filter(Boolean);
+
+/** Whether a comma-separated setting holds only Ed25519 public keys (and at least one, unless `allowEmpty`). */
+export const isEd25519PublicKeyList = (list: string, allowEmpty: boolean): boolean => {
+  const keys = keyListOf(list);
+  if (keys.length === 0) return allowEmpty;
+  try {
+    verifyingKeysFrom(keys);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 const HASH_HEX = /^[0-9a-f]{64}$/;
 const EVENT_FIELDS = ['tenantId', 'height', 'prevHash', 'eventId', 'type', 'recordedAt', 'data', 'hash'];
 
