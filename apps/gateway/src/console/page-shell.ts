@@ -1,3 +1,4 @@
+import { applyDecorators, Header } from '@nestjs/common';
 import { DOCS_STYLES } from '../docs-page/docs-styles';
 
 /**
@@ -8,6 +9,20 @@ import { DOCS_STYLES } from '../docs-page/docs-styles';
 /** Only this gateway's own scripts and styles, fetches only to this gateway, no framing. */
 export const PAGE_POLICY =
   "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/** The headers of a page's HTML: under PAGE_POLICY, never sniffed, no referrer, revalidated. */
+export const PageHeaders = () =>
+  applyDecorators(
+    Header('content-type', 'text/html; charset=utf-8'),
+    Header('content-security-policy', PAGE_POLICY),
+    Header('x-content-type-options', 'nosniff'),
+    Header('referrer-policy', 'no-referrer'),
+    Header('cache-control', 'no-cache'),
+  );
+
+/** The headers of a page's script or stylesheet. */
+export const AssetHeaders = (contentType: string) =>
+  applyDecorators(Header('content-type', contentType), Header('x-content-type-options', 'nosniff'), Header('cache-control', 'no-cache'));
 
 export const escapeHtml = (text: string): string =>
   text.replace(/[&<>"']/g, (character) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[character]!);

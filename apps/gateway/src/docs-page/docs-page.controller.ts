@@ -1,5 +1,6 @@
-import { Controller, Get, Header, Inject } from '@nestjs/common';
+import { Controller, Get, Inject } from '@nestjs/common';
 import { SETTINGS } from '@halm/platform';
+import { AssetHeaders, PageHeaders } from '../console/page-shell';
 import type { GatewaySettings } from '../gateway.settings';
 import { AUTHORIZE_EXAMPLES, SEED_REQUEST } from '../openapi/gateway-api';
 import { OpenApiDocumentService } from '../openapi/openapi-document.service';
@@ -7,10 +8,6 @@ import { sandboxEnabled } from '../sandbox/sandbox-tenant';
 import { DOCS_SCRIPT } from './docs-script';
 import { DOCS_STYLES } from './docs-styles';
 import { renderDocsPage } from './render-page';
-
-/** Only this gateway's own script and styles, fetches only to this gateway, no framing. */
-const PAGE_POLICY =
-  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 const EXAMPLES = [
   ...Object.entries(AUTHORIZE_EXAMPLES).map(([id, example]) => ({ id, label: example.summary, value: example.value })),
@@ -28,11 +25,7 @@ export class DocsPageController {
   ) {}
 
   @Get()
-  @Header('content-type', 'text/html; charset=utf-8')
-  @Header('content-security-policy', PAGE_POLICY)
-  @Header('x-content-type-options', 'nosniff')
-  @Header('referrer-policy', 'no-referrer')
-  @Header('cache-control', 'no-cache')
+  @PageHeaders()
   html(): string {
     this.page ??= renderDocsPage(this.openApi.document, {
       sandboxEnabled: sandboxEnabled(this.settings),
@@ -44,17 +37,13 @@ export class DocsPageController {
   }
 
   @Get('assets/docs.js')
-  @Header('content-type', 'text/javascript; charset=utf-8')
-  @Header('x-content-type-options', 'nosniff')
-  @Header('cache-control', 'no-cache')
+  @AssetHeaders('text/javascript; charset=utf-8')
   script(): string {
     return DOCS_SCRIPT;
   }
 
   @Get('assets/docs.css')
-  @Header('content-type', 'text/css; charset=utf-8')
-  @Header('x-content-type-options', 'nosniff')
-  @Header('cache-control', 'no-cache')
+  @AssetHeaders('text/css; charset=utf-8')
   styles(): string {
     return DOCS_STYLES;
   }
