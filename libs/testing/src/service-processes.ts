@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { publicKeyOf, signingKeyFrom } from '@halm/domain';
 import { closeSync, createWriteStream, mkdirSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -55,10 +56,7 @@ export interface RunningStack {
 export const newSigningKey = (): string => generateKeyPairSync('ed25519').privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64url');
 
 /** The public key (SPKI DER, base64url) of a signing key as newSigningKey makes them: what EXECUTION_TOKEN_PUBLIC_KEYS lists. */
-export const publicKeyOfSigningKey = (signingKey: string): string =>
-  createPublicKey(createPrivateKey({ key: Buffer.from(signingKey, 'base64url'), format: 'der', type: 'pkcs8' }))
-    .export({ format: 'der', type: 'spki' })
-    .toString('base64url');
+export const publicKeyOfSigningKey = (signingKey: string): string => publicKeyOf(signingKeyFrom(signingKey));
 
 /**
  * Starts each service as its own Node process from its build output and waits until every
