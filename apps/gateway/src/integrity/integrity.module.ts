@@ -1,7 +1,5 @@
 import { Module } from '@nestjs/common';
-import type { NatsConnection } from '@nats-io/transport-node';
-import type { Topology } from '@halm/contracts';
-import { LockdownSwitch, NATS_CONNECTION, TOPOLOGY } from '@halm/messaging';
+import { LOCKDOWN_SWITCH_PROVIDER } from '@halm/messaging';
 import { ApiKeyGuard } from '../api-key.guard';
 import { LockdownAdminGuard } from '../lockdown/lockdown-admin.guard';
 import { LockdownAdminModule } from '../lockdown/lockdown-admin.module';
@@ -21,7 +19,7 @@ import { PublicIntegrityController } from './public-integrity.controller';
     LockdownAdminGuard,
     PublicIntegrity,
     // Read only: whether any lockdown is in force. The bucket normally exists already (`./halm migrate`).
-    { provide: LockdownSwitch, inject: [NATS_CONNECTION, TOPOLOGY], useFactory: (connection: NatsConnection, topology: Topology) => LockdownSwitch.open(connection, topology) },
+    LOCKDOWN_SWITCH_PROVIDER,
   ],
 })
 export class IntegrityModule {}
